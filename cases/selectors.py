@@ -1,0 +1,108 @@
+"""Scoped reads. Views never build a scoped queryset by hand: they ask here.
+
+A case is visible to its booking station and that station's sector, to the ERO AOR it is
+routed to (or that holds it), and to managers and auditors whose unit contains any of those.
+ORR intake and partner systems see no case directly (ORR only through its placements).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Case as When_, F, Min, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+
+from .models import Case, CaseState, ClockStatus, Role, SlaClock, Unit, UnitKind, User
+
+USBP_ROLES = {Role.USBP_AGENT, Role.USBP_SUPERVISOR}
+READ_ALL_ROLES = {Role.MANAGER, Role.AUDITOR}
+
+
+def scope_root(user: User) -> Unit | None:
+    """The unit whose subtree the user works in. An ERO officer posted to a detention
+    facility works the whole AOR's queue."""
+    unit = user.unit
+    if unit is None:
+        return None
+    if user.role == Role.ERO_OFFICER:
+        return unit.ancestor_of_kind(UnitKind.AOR) or unit
+    return unit
+
+
+def case_scope_q(user: User) -> Q | None:
+    """A Q selecting the cases in the user's scope, or None when the role sees no cases."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    root = scope_root(user)
+    if root is None:
+        return None
+    prefix = root.path
+    if user.role in USBP_ROLES:
+        return Q(station__path__startswith=prefix)
+    if user.role == Role.ERO_OFFICER:
+        return Q(routed_to__path__startswith=prefix) | Q(custody_unit__path__startswith=prefix)
+    if user.role in READ_ALL_ROLES:
+        return (
+            Q(station__path__startswith=prefix)
+            | Q(routed_to__path__startswith=prefix)
+            | Q(custody_unit__path__startswith=prefix)
+            | Q(designated_provider__path__startswith=prefix)
+        )
+    return None
+
+
+def cases_visible_to(user: User) -> QuerySet[Case]:
+    q = case_scope_q(user)
+    if q is None:
+        return Case.objects.none()
+    return (
+        Case.objects.filter(q)
+        .select_related("subject", "station", "routed_to", "custody_unit", "designated_provider",
+                        "sector", "event")
+        .prefetch_related("clocks__policy")
+    )
+
+
+def case_in_scope(user: User, case: Case) -> bool:
+    q = case_scope_q(user)
+    return q is not None and Case.objects.filter(q, pk=case.pk).exists()
+
+
+def with_nearest_due(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """Annotate the nearest running due time and sort by it (ERO queues: the most urgent
+    case first; cases with no running clock last)."""
+    return qs.annotate(
+        nearest_due=Min(
+            "clocks__effective_due_at", filter=Q(clocks__stopped_at__isnull=True)
+        )
+    ).order_by(F("nearest_due").asc(nulls_last=True), "id")
+
+
+def ero_queue(unit: Unit) -> QuerySet[Case]:
+    return with_nearest_due(
+        Case.objects.filter(routed_to=unit, state=CaseState.SUBMITTED).select_related(
+            "subject", "station"
+        )
+    )
+
+
+def units_in(root: Unit) -> QuerySet[Unit]:
+    return Unit.objects.filter(path__startswith=root.path)
+
+
+def clocks_visible_to(user: User) -> QuerySet[SlaClock]:
+    q = case_scope_q(user)
+    if q is None:
+        return SlaClock.objects.none()
+    case_ids = Case.objects.filter(q).values("pk")
+    return SlaClock.objects.filter(case_id__in=case_ids).select_related("policy", "case")
+
+
+def breached_clocks_visible_to(user: User) -> QuerySet[SlaClock]:
+    return (
+        clocks_visible_to(user)
+        .filter(Q(breached_at__isnull=False) | Q(status=ClockStatus.BREACHED))
+        .order_by(Coalesce("breached_at", "effective_due_at").desc(), "-id")
+    )
+
+
+def uac_first_order() -> When_:
+    return When_(When(demographic="uac", then=Value(0)), default=Value(1))

@@ -1,0 +1,11 @@
+"""The Celery application; its broker comes from settings (filesystem or Redis)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("cas")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
