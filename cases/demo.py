@@ -67,8 +67,12 @@ def seed_cases() -> int:
         services.book_case(
             actor=agent,
             subject=services.SubjectData(
-                first_name=first, last_name=last, second_last_name=second,
-                date_of_birth=dob, sex=sex, country_of_citizenship=country,
+                first_name=first,
+                last_name=last,
+                second_last_name=second,
+                date_of_birth=dob,
+                sex=sex,
+                country_of_citizenship=country,
             ),
             event_number=f"EPT{now:%y%m%d}{9000 + index:04d}",
             apprehended_at=now - timedelta(hours=hours),

@@ -237,7 +237,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
         return self.demographic == Demographic.UAC
 
     # The transitions: bodies only move fields that belong to the state change itself.
-    @transition(field=state, source=[CaseState.BOOKED, CaseState.REJECTED], target=CaseState.SUBMITTED)
+    @transition(
+        field=state, source=[CaseState.BOOKED, CaseState.REJECTED], target=CaseState.SUBMITTED
+    )
     def submit(self) -> None:
         self.submissions += 1
 
@@ -463,9 +465,7 @@ class FamilyLink(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["subject", "relative"], name="one_link_per_pair"),
-            models.CheckConstraint(
-                condition=~Q(subject=models.F("relative")), name="no_self_link"
-            ),
+            models.CheckConstraint(condition=~Q(subject=models.F("relative")), name="no_self_link"),
         ]
 
     def __str__(self) -> str:

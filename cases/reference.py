@@ -27,8 +27,12 @@ def load_units(path: Path = FIXTURES / "units.json") -> int:
             parent = by_code.get(row["parent"]) if row.get("parent") else None
             unit, _ = Unit.objects.update_or_create(
                 code=row["code"],
-                defaults={"name": row["name"], "kind": row["kind"], "parent": parent,
-                          "timezone": row["timezone"]},
+                defaults={
+                    "name": row["name"],
+                    "kind": row["kind"],
+                    "parent": parent,
+                    "timezone": row["timezone"],
+                },
             )
             by_code[unit.code] = unit
         for row in rows:

@@ -29,8 +29,64 @@ PLACEHOLDER_NAMES = {"UNK", "UNKN", "UNKNOWN", "N/A", "NA", "NONE", "TEST", "FNU
 MAX_SUBJECTS_PER_ADDRESS = 5
 # USPS codes of the states, DC and the territories that take mail.
 US_STATE_CODES = frozenset(
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "
-    "NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP".split()
+    [
+        "AL",
+        "AK",
+        "AZ",
+        "AR",
+        "CA",
+        "CO",
+        "CT",
+        "DE",
+        "DC",
+        "FL",
+        "GA",
+        "HI",
+        "ID",
+        "IL",
+        "IN",
+        "IA",
+        "KS",
+        "KY",
+        "LA",
+        "ME",
+        "MD",
+        "MA",
+        "MI",
+        "MN",
+        "MS",
+        "MO",
+        "MT",
+        "NE",
+        "NV",
+        "NH",
+        "NJ",
+        "NM",
+        "NY",
+        "NC",
+        "ND",
+        "OH",
+        "OK",
+        "OR",
+        "PA",
+        "RI",
+        "SC",
+        "SD",
+        "TN",
+        "TX",
+        "UT",
+        "VT",
+        "VA",
+        "WA",
+        "WV",
+        "WI",
+        "WY",
+        "PR",
+        "GU",
+        "VI",
+        "AS",
+        "MP",
+    ]
 )
 ZIP_CODE = re.compile(r"^[0-9]{5}(-[0-9]{4})?$")
 
@@ -75,20 +131,28 @@ def apprehension_time_valid(*, subject: Subject, now: datetime, **_) -> list[Vio
     at = subject.apprehended_at
     if at is None:
         return [
-            violation("apprehension_time_present", "Enter the subject's apprehension time.",
-               field="apprehended_at")
+            violation(
+                "apprehension_time_present",
+                "Enter the subject's apprehension time.",
+                field="apprehended_at",
+            )
         ]
     if at > now + CLOCK_SKEW:
         return [
-            violation("apprehension_time_not_future",
-               "The apprehension time is in the future; check the date, time and time zone.",
-               field="apprehended_at")
+            violation(
+                "apprehension_time_not_future",
+                "The apprehension time is in the future; check the date, time and time zone.",
+                field="apprehended_at",
+            )
         ]
     if at < now - MAX_APPREHENSION_AGE:
         return [
-            violation("apprehension_time_recent",
-               "The apprehension time is more than 30 days before booking; check the year "
-               "and month.", field="apprehended_at")
+            violation(
+                "apprehension_time_recent",
+                "The apprehension time is more than 30 days before booking; check the year "
+                "and month.",
+                field="apprehended_at",
+            )
         ]
     return []
 
@@ -98,20 +162,30 @@ def uac_is_minor(*, subject: Subject, case: Case, **_) -> list[Violation]:
         return []
     age = subject.age_on(subject.apprehended_at.date())
     if age < 0:
-        return [violation("date_of_birth_valid", "The date of birth is after the apprehension.",
-                   field="date_of_birth")]
+        return [
+            violation(
+                "date_of_birth_valid",
+                "The date of birth is after the apprehension.",
+                field="date_of_birth",
+            )
+        ]
     if case.demographic == Demographic.UAC and age >= 18:
         return [
-            violation("uac_is_minor",
-               f"The subject was {age} at apprehension; an adult cannot be booked as an "
-               "unaccompanied child. Book as single adult or family member.",
-               field="demographic")
+            violation(
+                "uac_is_minor",
+                f"The subject was {age} at apprehension; an adult cannot be booked as an "
+                "unaccompanied child. Book as single adult or family member.",
+                field="demographic",
+            )
         ]
     if case.demographic == Demographic.SINGLE_ADULT and age < 18:
         return [
-            violation("single_adult_is_adult",
-               f"The subject was {age} at apprehension; a child without a parent or legal "
-               "guardian is booked as an unaccompanied child (UAC).", field="demographic")
+            violation(
+                "single_adult_is_adult",
+                f"The subject was {age} at apprehension; a child without a parent or legal "
+                "guardian is booked as an unaccompanied child (UAC).",
+                field="demographic",
+            )
         ]
     return []
 
@@ -120,17 +194,30 @@ def family_group_number_valid(*, case: Case, **_) -> list[Violation]:
     number = case.family_group_number or ""
     if case.demographic in FAMILY_DEMOGRAPHICS:
         if not number:
-            return [violation("family_group_number_required",
-                       "A family unit or family group needs its family group number.",
-                       field="family_group_number")]
+            return [
+                violation(
+                    "family_group_number_required",
+                    "A family unit or family group needs its family group number.",
+                    field="family_group_number",
+                )
+            ]
         if not FAMILY_GROUP_NUMBER.match(number):
-            return [violation("family_group_number_format",
-                       "A family group number is exactly 3 letters and 10 digits, "
-                       "e.g. EPT2611220001 (not truncated).", field="family_group_number")]
+            return [
+                violation(
+                    "family_group_number_format",
+                    "A family group number is exactly 3 letters and 10 digits, "
+                    "e.g. EPT2611220001 (not truncated).",
+                    field="family_group_number",
+                )
+            ]
     elif number:
-        return [violation("family_group_number_unexpected",
-                   "Only family units and family groups carry a family group number.",
-                   field="family_group_number")]
+        return [
+            violation(
+                "family_group_number_unexpected",
+                "Only family units and family groups carry a family group number.",
+                field="family_group_number",
+            )
+        ]
     return []
 
 
@@ -152,14 +239,25 @@ def names_valid(*, subject: Subject, **_) -> list[Violation]:
     for field_name, label in (("first_name", "First name"), ("last_name", "Last name")):
         problem = _name_problem(getattr(subject, field_name))
         if problem:
-            out.append(violation("name_valid", f"{label} {problem}; enter the name as documented or "
-                          "as declared.", field=field_name))
+            out.append(
+                violation(
+                    "name_valid",
+                    f"{label} {problem}; enter the name as documented or as declared.",
+                    field=field_name,
+                )
+            )
     second = (subject.second_last_name or "").strip()
     if second:
         problem = _name_problem(second)
         if problem:
-            out.append(violation("name_valid", f"Second last name {problem}; leave it empty if the "
-                          "subject has only one surname.", field="second_last_name"))
+            out.append(
+                violation(
+                    "name_valid",
+                    f"Second last name {problem}; leave it empty if the "
+                    "subject has only one surname.",
+                    field="second_last_name",
+                )
+            )
     return out
 
 
@@ -171,9 +269,13 @@ def a_number_valid(*, subject: Subject, **_) -> list[Violation]:
 
 def country_valid(*, subject: Subject, **_) -> list[Violation]:
     if normalize_country(subject.country_of_citizenship) != subject.country_of_citizenship:
-        return [violation("country_iso3166",
-                   "Country of citizenship must be an ISO 3166-1 code such as GT, HN, MX.",
-                   field="country_of_citizenship")]
+        return [
+            violation(
+                "country_iso3166",
+                "Country of citizenship must be an ISO 3166-1 code such as GT, HN, MX.",
+                field="country_of_citizenship",
+            )
+        ]
     return []
 
 
@@ -196,9 +298,14 @@ def check_booking(*, subject: Subject, case: Case, now: datetime) -> list[Violat
 
 def narrative_present(*, case: Case, **_) -> list[Violation]:
     if len((case.narrative or "").strip()) < 20:
-        return [violation("i213_narrative_required",
-                   "Add the I-213 narrative (how, where and when the subject was encountered) "
-                   "before submitting.", field="narrative")]
+        return [
+            violation(
+                "i213_narrative_required",
+                "Add the I-213 narrative (how, where and when the subject was encountered) "
+                "before submitting.",
+                field="narrative",
+            )
+        ]
     return []
 
 
@@ -211,10 +318,14 @@ def family_unit_composition(*, case: Case, **_) -> list[Violation]:
     ).only("date_of_birth", "apprehended_at")
     ages = [m.age_on(m.apprehended_at.date()) for m in members]
     if not any(a < 18 for a in ages) or not any(a >= 18 for a in ages):
-        return [violation("family_unit_composition",
-                   f"Family unit {case.family_group_number} needs at least one minor and one "
-                   "adult booked with the same family group number.",
-                   field="family_group_number")]
+        return [
+            violation(
+                "family_unit_composition",
+                f"Family unit {case.family_group_number} needs at least one minor and one "
+                "adult booked with the same family group number.",
+                field="family_group_number",
+            )
+        ]
     return []
 
 
@@ -228,9 +339,7 @@ def family_linkage_warning(*, case: Case, **_) -> list[Violation]:
     subject = case.subject
     is_minor = subject.age_on(subject.apprehended_at.date()) < 18
     others = (
-        Case.objects.filter(event_id=case.event_id)
-        .exclude(pk=case.pk)
-        .select_related("subject")
+        Case.objects.filter(event_id=case.event_id).exclude(pk=case.pk).select_related("subject")
     )
     mine = _surnames(subject)
     for other in others:
@@ -244,11 +353,16 @@ def family_linkage_warning(*, case: Case, **_) -> list[Violation]:
             continue
         if case.family_group_number and case.family_group_number == other.family_group_number:
             continue
-        return [violation("family_linkage_missing",
-                   f"{o.first_name} {o.last_name} (case {other.case_number}) was apprehended "
-                   "in the same event with a shared surname and country but no family group "
-                   "number links them; link them or confirm they are not family.",
-                   level=WARNING, field="family_group_number")]
+        return [
+            violation(
+                "family_linkage_missing",
+                f"{o.first_name} {o.last_name} (case {other.case_number}) was apprehended "
+                "in the same event with a shared surname and country but no family group "
+                "number links them; link them or confirm they are not family.",
+                level=WARNING,
+                field="family_group_number",
+            )
+        ]
     return []
 
 
@@ -278,9 +392,13 @@ def address_key(address: dict) -> str:
 
 def release_not_uac(*, case: Case, **_) -> list[Violation]:
     if case.is_uac:
-        return [violation("uac_release_forbidden",
-                   "An unaccompanied child is never released by DHS; request an ORR placement "
-                   "and transfer the child to the designated care provider.")]
+        return [
+            violation(
+                "uac_release_forbidden",
+                "An unaccompanied child is never released by DHS; request an ORR placement "
+                "and transfer the child to the designated care provider.",
+            )
+        ]
     return []
 
 
@@ -288,16 +406,23 @@ def release_type_valid(*, release_type: str, **_) -> list[Violation]:
     from .models import ReleaseType
 
     if release_type not in ReleaseType.values:
-        return [violation("release_type_required",
-                   "Choose a release type: ror, parole or prosecutorial_discretion.",
-                   field="release_type")]
+        return [
+            violation(
+                "release_type_required",
+                "Choose a release type: ror, parole or prosecutorial_discretion.",
+                field="release_type",
+            )
+        ]
     return []
 
 
 def release_address_valid(*, address: dict | None, **_) -> list[Violation]:
     if not isinstance(address, dict):
-        return [violation("release_address_required", "A release needs a U.S. address.",
-                   field="address")]
+        return [
+            violation(
+                "release_address_required", "A release needs a U.S. address.", field="address"
+            )
+        ]
     street = str(address.get("street") or "").strip()
     city = str(address.get("city") or "").strip()
     state = str(address.get("state") or "").strip().upper()
@@ -307,9 +432,7 @@ def release_address_valid(*, address: dict | None, **_) -> list[Violation]:
         tagged, kind = usaddress.tag(f"{street}, {city}, {state} {zip_code}")
     except usaddress.RepeatedLabelError:
         tagged, kind = {}, "Ambiguous"
-    if kind != "Street Address" or not tagged.get("AddressNumber") or not tagged.get(
-        "StreetName"
-    ):
+    if kind != "Street Address" or not tagged.get("AddressNumber") or not tagged.get("StreetName"):
         problems.append("the street line needs a house number and a street name")
     if len(city) < 2:
         problems.append("the city is missing")
@@ -318,8 +441,13 @@ def release_address_valid(*, address: dict | None, **_) -> list[Violation]:
     if not ZIP_CODE.match(zip_code):
         problems.append("the ZIP code must be 5 digits (or ZIP+4)")
     if problems:
-        return [violation("release_address_valid", "Release address: " + "; ".join(problems) + ".",
-                   field="address")]
+        return [
+            violation(
+                "release_address_valid",
+                "Release address: " + "; ".join(problems) + ".",
+                field="address",
+            )
+        ]
     return []
 
 
@@ -334,14 +462,24 @@ def release_address_crowded(*, case: Case, address: dict | None, **_) -> list[Vi
         others = others.exclude(family_group_number=case.family_group_number)
     count = others.count()
     if count > MAX_SUBJECTS_PER_ADDRESS:
-        return [violation("release_address_shared",
-                   f"{count} subjects of other families were already released to this "
-                   "address; confirm it with the subject.", level=WARNING, field="address")]
+        return [
+            violation(
+                "release_address_shared",
+                f"{count} subjects of other families were already released to this "
+                "address; confirm it with the subject.",
+                level=WARNING,
+                field="address",
+            )
+        ]
     return []
 
 
-RELEASE_RULES = (release_not_uac, release_type_valid, release_address_valid,
-                 release_address_crowded)
+RELEASE_RULES = (
+    release_not_uac,
+    release_type_valid,
+    release_address_valid,
+    release_address_crowded,
+)
 
 
 def check_release(*, case: Case, release_type: str, address: dict | None) -> list[Violation]:

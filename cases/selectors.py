@@ -7,7 +7,8 @@ ORR intake and partner systems see no case directly (ORR only through its placem
 
 from __future__ import annotations
 
-from django.db.models import Case as When_, F, Min, Q, QuerySet, Value, When
+from django.db.models import Case as When_
+from django.db.models import F, Min, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
 from .models import Case, CaseState, ClockStatus, Role, SlaClock, Unit, UnitKind, User
@@ -55,8 +56,15 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
         return Case.objects.none()
     return (
         Case.objects.filter(q)
-        .select_related("subject", "station", "routed_to", "custody_unit", "designated_provider",
-                        "sector", "event")
+        .select_related(
+            "subject",
+            "station",
+            "routed_to",
+            "custody_unit",
+            "designated_provider",
+            "sector",
+            "event",
+        )
         .prefetch_related("clocks__policy")
     )
 
@@ -70,9 +78,7 @@ def with_nearest_due(qs: QuerySet[Case]) -> QuerySet[Case]:
     """Annotate the nearest running due time and sort by it (ERO queues: the most urgent
     case first; cases with no running clock last)."""
     return qs.annotate(
-        nearest_due=Min(
-            "clocks__effective_due_at", filter=Q(clocks__stopped_at__isnull=True)
-        )
+        nearest_due=Min("clocks__effective_due_at", filter=Q(clocks__stopped_at__isnull=True))
     ).order_by(F("nearest_due").asc(nulls_last=True), "id")
 
 

@@ -1,5 +1,9 @@
 """Every write that matters to a case: booking, edits, the A-file, and the transitions.
 
+Edits of a booked or rejected case are kept by the field-level history (simple-history) and
+documents by their own rows; the event log holds what the outside world reacts to: booking,
+the transitions, placements and clock events.
+
 Each service runs in one transaction: it locks the case row, checks scope, role, state and
 the business rules (in that order, so that the caller learns the most general problem
 first), applies the django-fsm transition and writes exactly one event-log row.
@@ -229,9 +233,7 @@ def book_case(
             ApprehensionEvent.objects.select_for_update().filter(event_number=event_number).first()
         )
         if event is not None and event.station_id != station.pk:
-            raise InvalidInput(
-                {"event_number": ["This event number belongs to another station."]}
-            )
+            raise InvalidInput({"event_number": ["This event number belongs to another station."]})
         default_time = event.apprehended_at if event else apprehended_at
         new_subject = Subject(
             **_normalised_subject_fields(subject), apprehended_at=apprehended_at or default_time
@@ -251,7 +253,8 @@ def book_case(
             raise RuleViolation(rules.blocking(violations))
         if event is None:
             event = ApprehensionEvent.objects.create(
-                event_number=event_number, station=station,
+                event_number=event_number,
+                station=station,
                 apprehended_at=new_subject.apprehended_at,
             )
         new_subject.save()
@@ -261,16 +264,24 @@ def book_case(
         case.case_number = f"{event_number}-{sequence:02d}"
         case.save()
         for rel in relatives or []:
-            link_relative(actor=actor, case=case, relative_case=rel.case,
-                          relation=rel.relation, source=rel.source)
+            link_relative(
+                actor=actor,
+                case=case,
+                relative_case=rel.case,
+                relation=rel.relation,
+                source=rel.source,
+            )
         record_event(
             event_type="case.booked",
             case=case,
             actor=actor,
             transition="book",
             to_state=case.state,
-            payload={"demographic": demographic, "station": station.code,
-                     "routed_to": case.routed_to.code},
+            payload={
+                "demographic": demographic,
+                "station": station.code,
+                "routed_to": case.routed_to.code,
+            },
             at=now,
         )
     return case
@@ -288,15 +299,26 @@ def link_relative(
     try:
         with transaction.atomic():
             return FamilyLink.objects.create(
-                subject=case.subject, relative=relative_case.subject, relation=relation,
-                source=source, created_by=actor,
+                subject=case.subject,
+                relative=relative_case.subject,
+                relation=relation,
+                source=source,
+                created_by=actor,
             )
     except IntegrityError as exc:
         raise InvalidInput({"relatives": ["These two people are already linked."]}) from exc
 
 
-SUBJECT_EDITABLE = {"first_name", "last_name", "second_last_name", "date_of_birth", "sex",
-                    "country_of_citizenship", "a_number", "apprehended_at"}
+SUBJECT_EDITABLE = {
+    "first_name",
+    "last_name",
+    "second_last_name",
+    "date_of_birth",
+    "sex",
+    "country_of_citizenship",
+    "a_number",
+    "apprehended_at",
+}
 CASE_EDITABLE = {"demographic", "family_group_number"}
 
 
@@ -342,18 +364,15 @@ def update_case(*, case: Case, actor: User, changes: dict[str, Any]) -> Case:
             # A corrected apprehension time moves the clocks that count from it.
             if "apprehended_at" in changed:
                 _reanchor_clocks(case)
-            record_event(
-                event_type="case.updated", case=case, actor=actor, transition="edit",
-                from_state=case.state, to_state=case.state,
-                payload={"changed": sorted(changed)},
-            )
     return case
 
 
 def _reanchor_clocks(case: Case) -> None:
-    for clock in case.clocks.select_for_update().filter(
-        stopped_at__isnull=True, policy__start_anchor="apprehension"
-    ).select_related("policy"):
+    for clock in (
+        case.clocks.select_for_update()
+        .filter(stopped_at__isnull=True, policy__start_anchor="apprehension")
+        .select_related("policy")
+    ):
         clock.started_at = case.subject.apprehended_at
         clock.due_at = clock.started_at + clock.policy.duration
         clock.effective_due_at = clock.extended_due_at or clock.due_at
@@ -370,10 +389,6 @@ def set_narrative(*, case: Case, actor: User, text: str) -> Case:
         _require_state(case, EDITABLE_STATES, "edit the narrative of")
         case.narrative = text
         case.save()
-        record_event(
-            event_type="case.narrative_updated", case=case, actor=actor, transition="edit",
-            from_state=case.state, to_state=case.state, payload={"length": len(text)},
-        )
     return case
 
 
@@ -413,16 +428,16 @@ def add_document(*, case: Case, actor: User, kind: str, upload) -> Document:
         _require_role(actor, USBP_ROLES, "add documents")
         _require_state(case, EDITABLE_STATES, "add documents to")
         document = Document(
-            case=case, kind=kind, content_type=mime, size=size, sha256=digest.hexdigest(),
-            uploaded_by=actor, original_name=(getattr(upload, "name", "") or "")[:255],
+            case=case,
+            kind=kind,
+            content_type=mime,
+            size=size,
+            sha256=digest.hexdigest(),
+            uploaded_by=actor,
+            original_name=(getattr(upload, "name", "") or "")[:255],
         )
         document.file.save(document.sha256, upload, save=False)
         document.save()
-        record_event(
-            event_type="case.document_added", case=case, actor=actor, transition="edit",
-            from_state=case.state, to_state=case.state,
-            payload={"document": document.pk, "kind": kind, "sha256": document.sha256},
-        )
     return document
 
 
@@ -440,8 +455,12 @@ def submit_case(*, case: Case | int, actor: User, acknowledge_warnings: bool = F
         case.last_submitted_by = actor
         from_state = _apply(case, "submit")
         record_event(
-            event_type="case.submitted", case=case, actor=actor, transition="submit",
-            from_state=from_state, to_state=case.state,
+            event_type="case.submitted",
+            case=case,
+            actor=actor,
+            transition="submit",
+            from_state=from_state,
+            to_state=case.state,
             payload={
                 "submission": case.submissions,
                 "routed_to": case.routed_to.code,
@@ -460,8 +479,13 @@ def accept_case(*, case: Case | int, actor: User, comment: str = "") -> Case:
         _require_state(case, (CaseState.SUBMITTED,), "accept")
         from_state = _apply(case, "accept")
         record_event(
-            event_type="case.accepted", case=case, actor=actor, transition="accept",
-            from_state=from_state, to_state=case.state, reason=comment,
+            event_type="case.accepted",
+            case=case,
+            actor=actor,
+            transition="accept",
+            from_state=from_state,
+            to_state=case.state,
+            reason=comment,
         )
     return case
 
@@ -487,16 +511,20 @@ def reject_case(*, case: Case | int, actor: User, reasons: list[str], comment: s
         _require_state(case, (CaseState.SUBMITTED,), "reject")
         from_state = _apply(case, "reject", reasons=reasons, comment=comment or "")
         record_event(
-            event_type="case.rejected", case=case, actor=actor, transition="reject",
-            from_state=from_state, to_state=case.state, reason=comment or "",
+            event_type="case.rejected",
+            case=case,
+            actor=actor,
+            transition="reject",
+            from_state=from_state,
+            to_state=case.state,
+            reason=comment or "",
             payload={"reasons": reasons, "submission": case.submissions},
         )
     return case
 
 
 TRANSFER_TARGETS_BY_ROLE = {
-    Role.ERO_OFFICER: {UnitKind.DETENTION_FACILITY, UnitKind.USMS_DISTRICT,
-                       UnitKind.CARE_PROVIDER},
+    Role.ERO_OFFICER: {UnitKind.DETENTION_FACILITY, UnitKind.USMS_DISTRICT, UnitKind.CARE_PROVIDER},
     Role.USBP_AGENT: {UnitKind.USMS_DISTRICT},
     Role.USBP_SUPERVISOR: {UnitKind.USMS_DISTRICT},
 }
@@ -516,10 +544,13 @@ def transfer_case(*, case: Case | int, actor: User, to_unit: Unit) -> Case:
         from_unit = case.custody_unit
         from_state = _apply(case, "transfer", to_unit=to_unit)
         record_event(
-            event_type="case.transferred", case=case, actor=actor, transition="transfer",
-            from_state=from_state, to_state=case.state,
-            payload={"from_unit": from_unit.code, "to_unit": to_unit.code,
-                     "to_kind": to_unit.kind},
+            event_type="case.transferred",
+            case=case,
+            actor=actor,
+            transition="transfer",
+            from_state=from_state,
+            to_state=case.state,
+            payload={"from_unit": from_unit.code, "to_unit": to_unit.code, "to_kind": to_unit.kind},
         )
     return case
 
@@ -528,31 +559,62 @@ def _check_transfer_target(actor: User, case: Case, to_unit: Unit) -> None:
     if to_unit.kind not in TRANSFER_TARGETS_BY_ROLE[actor.role]:
         if actor.role in USBP_ROLES:
             raise NotPermitted("An agent may transfer only to the U.S. Marshals.")
-        raise RuleViolation([rules.violation(
-            "transfer_target_kind",
-            "Transfer to an ICE detention facility, a USMS district or (for a UAC) the "
-            "designated ORR care provider.", field="to_unit")])
+        raise RuleViolation(
+            [
+                rules.violation(
+                    "transfer_target_kind",
+                    "Transfer to an ICE detention facility, a USMS district or (for a UAC) the "
+                    "designated ORR care provider.",
+                    field="to_unit",
+                )
+            ]
+        )
     if case.is_uac:
         if to_unit.kind != UnitKind.CARE_PROVIDER or to_unit.pk != case.designated_provider_id:
-            raise RuleViolation([rules.violation(
-                "uac_transfer_to_designated_provider",
-                "An unaccompanied child transfers only to the care provider ORR designated"
-                + (f" ({case.designated_provider.code})." if case.designated_provider else
-                   "; no placement has been designated yet."), field="to_unit")])
+            raise RuleViolation(
+                [
+                    rules.violation(
+                        "uac_transfer_to_designated_provider",
+                        "An unaccompanied child transfers only to the care provider ORR designated"
+                        + (
+                            f" ({case.designated_provider.code})."
+                            if case.designated_provider
+                            else "; no placement has been designated yet."
+                        ),
+                        field="to_unit",
+                    )
+                ]
+            )
     elif to_unit.kind == UnitKind.CARE_PROVIDER:
-        raise RuleViolation([rules.violation(
-            "care_provider_for_uac_only", "Only unaccompanied children go to ORR care providers.",
-            field="to_unit")])
+        raise RuleViolation(
+            [
+                rules.violation(
+                    "care_provider_for_uac_only",
+                    "Only unaccompanied children go to ORR care providers.",
+                    field="to_unit",
+                )
+            ]
+        )
     if to_unit.kind == UnitKind.DETENTION_FACILITY:
         aor = to_unit.ancestor_of_kind(UnitKind.AOR)
         if aor is not None and aor.pk != case.routed_to_id:
-            raise RuleViolation([rules.violation(
-                "detention_in_routed_aor",
-                f"Choose a detention facility of {case.routed_to.code}.", field="to_unit")])
+            raise RuleViolation(
+                [
+                    rules.violation(
+                        "detention_in_routed_aor",
+                        f"Choose a detention facility of {case.routed_to.code}.",
+                        field="to_unit",
+                    )
+                ]
+            )
 
 
 def release_case(
-    *, case: Case | int, actor: User, release_type: str, address: dict | None,
+    *,
+    case: Case | int,
+    actor: User,
+    release_type: str,
+    address: dict | None,
     acknowledge_warnings: bool = False,
 ) -> Case:
     """Release into the United States pending proceedings, to a valid U.S. address.
@@ -574,14 +636,24 @@ def release_case(
         clean = {k: str(address.get(k, "")).strip() for k in ("street", "city", "state", "zip")}
         clean["state"] = clean["state"].upper()
         from_state = _apply(
-            case, "release", release_type=release_type, address=clean,
+            case,
+            "release",
+            release_type=release_type,
+            address=clean,
             address_key=rules.address_key(clean),
         )
         record_event(
-            event_type="case.released", case=case, actor=actor, transition="release",
-            from_state=from_state, to_state=case.state,
-            payload={"release_type": release_type, "address": clean,
-                     "acknowledged_warnings": [v.as_dict() for v in acknowledged]},
+            event_type="case.released",
+            case=case,
+            actor=actor,
+            transition="release",
+            from_state=from_state,
+            to_state=case.state,
+            payload={
+                "release_type": release_type,
+                "address": clean,
+                "acknowledged_warnings": [v.as_dict() for v in acknowledged],
+            },
         )
     return case
 

@@ -14,8 +14,24 @@ from cases.models import ApprehensionEvent, Case, Role, Subject, Unit, User
 
 FIRST_NAMES_F = ["Ana", "María", "Guadalupe", "Rosa", "Yesenia", "Daniela", "Karla", "Lucía"]
 FIRST_NAMES_M = ["José", "Juan", "Luis", "Carlos", "Kevin", "Brayan", "Jorge", "Miguel"]
-SURNAMES = ["López", "García", "Hernández", "Martínez", "Pérez", "Ramírez", "Cruz", "Flores",
-            "Morales", "Reyes", "Gómez", "Díaz", "Vásquez", "Castillo", "Ortiz", "Mejía"]
+SURNAMES = [
+    "López",
+    "García",
+    "Hernández",
+    "Martínez",
+    "Pérez",
+    "Ramírez",
+    "Cruz",
+    "Flores",
+    "Morales",
+    "Reyes",
+    "Gómez",
+    "Díaz",
+    "Vásquez",
+    "Castillo",
+    "Ortiz",
+    "Mejía",
+]
 COUNTRIES = ["GT", "HN", "SV", "MX", "NI", "EC", "VE", "CO"]
 
 _event_seq = itertools.count(1)
@@ -39,7 +55,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "correct-horse-42")
 
     @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+    def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 

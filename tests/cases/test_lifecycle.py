@@ -9,8 +9,12 @@ from tests.factories import accepted, book
 
 pytestmark = pytest.mark.django_db
 
-ADDRESS = {"street": "1600 Pennsylvania Ave NW", "city": "Washington", "state": "DC",
-           "zip": "20500"}
+ADDRESS = {
+    "street": "1600 Pennsylvania Ave NW",
+    "city": "Washington",
+    "state": "DC",
+    "zip": "20500",
+}
 
 
 def transitions_of(case):
@@ -24,13 +28,20 @@ def transitions_of(case):
 def test_full_path_booked_rejected_resubmitted_accepted_transferred(agent_ept, ero_elp):
     case = book(agent_ept)
     services.submit_case(case=case, actor=agent_ept)
-    services.reject_case(case=case, actor=ero_elp, reasons=["missing_i213", "document_illegible"],
-                         comment="Narrative lacks the place of entry.")
+    services.reject_case(
+        case=case,
+        actor=ero_elp,
+        reasons=["missing_i213", "document_illegible"],
+        comment="Narrative lacks the place of entry.",
+    )
     case.refresh_from_db()
     assert case.state == CaseState.REJECTED
     assert case.last_rejection_reasons == ["missing_i213", "document_illegible"]
-    services.set_narrative(case=case, actor=agent_ept,
-                           text="Entered two miles west of the Paso del Norte port on foot.")
+    services.set_narrative(
+        case=case,
+        actor=agent_ept,
+        text="Entered two miles west of the Paso del Norte port on foot.",
+    )
     services.submit_case(case=case, actor=agent_ept)
     services.accept_case(case=case, actor=ero_elp)
     services.transfer_case(case=case, actor=ero_elp, to_unit=Unit.objects.get(code="ELP-SPC"))
