@@ -1,5 +1,6 @@
 """Load reference data and the demo users of API.md (idempotent)."""
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from cases.demo import seed_demo
@@ -14,4 +15,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, password, no_cases, **options):
         counts = seed_demo(password, with_cases=not no_cases)
+        call_command("load_extras", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(", ".join(f"{n} {k}" for k, n in counts.items())))
