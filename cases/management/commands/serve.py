@@ -38,20 +38,47 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         python = sys.executable
         commands = [
-            [python, "-m", "gunicorn", "config.wsgi", "--bind", bind,
-             "--workers", str(web_workers), "--access-logfile", "-"],
+            [
+                python,
+                "-m",
+                "gunicorn",
+                "config.wsgi",
+                "--bind",
+                bind,
+                "--workers",
+                str(web_workers),
+                "--access-logfile",
+                "-",
+            ],
         ]
         if not no_worker:
             commands.append(
-                [python, "-m", "celery", "-A", "config", "worker", "--beat",
-                 "--concurrency", "2", "--loglevel", "INFO", "--without-mingle",
-                 "--without-gossip", "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME]
+                [
+                    python,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "--beat",
+                    "--concurrency",
+                    "2",
+                    "--loglevel",
+                    "INFO",
+                    "--without-mingle",
+                    "--without-gossip",
+                    "--schedule",
+                    settings.CELERY_BEAT_SCHEDULE_FILENAME,
+                ]
             )
-        procs = [subprocess.Popen(cmd, cwd=settings.BASE_DIR) for cmd in commands]
-        self.stdout.write(self.style.SUCCESS(
-            f"Case acceptance is running on http://{bind}/ (web, worker and beat). "
-            "Ctrl-C stops everything."
-        ))
+        # Fixed argument lists built above from our own interpreter path; no shell.
+        procs = [subprocess.Popen(cmd, cwd=settings.BASE_DIR) for cmd in commands]  # noqa: S603
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Case acceptance is running on http://{bind}/ (web, worker and beat). "
+                "Ctrl-C stops everything."
+            )
+        )
         stopping = False
 
         def stop(signum, frame):
