@@ -107,6 +107,8 @@ class CaseListCreate(generics.GenericAPIView):
     pagination_class = CasePagination
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Case.objects.none()
         require_case_role(self.request.user)
         qs = selectors.cases_visible_to(self.request.user)
         params = self.request.query_params
