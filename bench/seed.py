@@ -258,6 +258,9 @@ class Plan:
     open: int
     storm: int = 0
     storm_at: datetime | None = None
+    open_states: tuple = OPEN_STATES
+    # Give open UACs their ORR care provider already (the transition benchmark transfers them).
+    designate_open_uac: bool = False
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     seed: int = 2021
 
@@ -548,7 +551,7 @@ class Seeder:
             state = rng.choice(("booked", "submitted"))
         elif is_open:
             roll, state = rng.random(), "accepted"
-            for name, share in OPEN_STATES:
+            for name, share in self.plan.open_states:
                 if roll < share:
                     state = name
                     break
@@ -571,6 +574,8 @@ class Seeder:
                 unit=ref.orr_unit,
                 payload={"facility": ref.unit_code[designated]},
             )
+        if kind == "uac" and state == "booked" and self.plan.designate_open_uac:
+            designated = rng.choice(ref.care_providers)
         if state != "booked":
             submitted = max(booked, designated_at or booked) + h * rng.uniform(0.5, 4)
             submissions = 1
@@ -880,6 +885,8 @@ class Seeder:
 
 def seed(
     *,
+    plan_options: dict | None = None,
+    settings_module: str = "config.settings",
     url: str,
     n: int,
     open_cases: int,
@@ -892,13 +899,15 @@ def seed(
     if fresh:
         with timed("create database and migrate", timings):
             recreate_database(url)
-            setup_django(url)
+            setup_django(url, settings_module)
             migrate()
     else:
-        setup_django(url)
+        setup_django(url, settings_module)
     with timed("reference data and bench users", timings):
         ref = prepare_reference()
-    plan = Plan(n=n, open=min(open_cases, n), storm=storm, storm_at=storm_at)
+    plan = Plan(
+        n=n, open=min(open_cases, n), storm=storm, storm_at=storm_at, **(plan_options or {})
+    )
     seeder = Seeder(ref, plan)
     restore = seeder.drop_secondary_indexes(url)
     with timed("generate and COPY", timings):
