@@ -195,16 +195,24 @@ def _normalised_subject_fields(data: SubjectData) -> dict[str, Any]:
         "second_last_name": (data.second_last_name or "").strip(),
         "date_of_birth": data.date_of_birth,
         "sex": data.sex,
-        "country_of_citizenship": rules.normalize_country(data.country_of_citizenship)
-        or (data.country_of_citizenship or "").strip().upper()[:2],
+        "country_of_citizenship": _normalised_country(data.country_of_citizenship),
+        "a_number": _normalised_a_number(data.a_number),
     }
-    try:
-        fields["a_number"] = rules.normalize_a_number(data.a_number)
-    except ValueError as exc:
-        raise RuleViolation(
-            [rules.violation("a_number_format", str(exc), field="a_number")]
-        ) from exc
     return fields
+
+
+# The two normalisers below keep what they cannot normalise, untruncated, so that the rules
+# (country_iso3166, a_number_format) refuse it with the others, instead of a truncated
+# "GUATEMALA" being stored as "GU" (Guam), the way family-unit numbers once were truncated.
+def _normalised_country(raw: Any) -> str:
+    return rules.normalize_country(raw) or str(raw or "").strip().upper()
+
+
+def _normalised_a_number(raw: Any) -> str:
+    try:
+        return rules.normalize_a_number(raw)
+    except ValueError:
+        return str(raw).strip()
 
 
 def book_case(
@@ -334,14 +342,9 @@ def update_case(*, case: Case, actor: User, changes: dict[str, Any]) -> Case:
         for key, value in changes.items():
             if key in SUBJECT_EDITABLE:
                 if key == "a_number":
-                    try:
-                        value = rules.normalize_a_number(value)
-                    except ValueError as exc:
-                        raise RuleViolation(
-                            [rules.violation("a_number_format", str(exc), field="a_number")]
-                        ) from exc
+                    value = _normalised_a_number(value)
                 if key == "country_of_citizenship":
-                    value = rules.normalize_country(value) or str(value).upper()[:2]
+                    value = _normalised_country(value)
                 if getattr(subject, key) != value:
                     changed[key] = value
                     setattr(subject, key, value)
