@@ -98,14 +98,15 @@ def record_event(
 
 def _lock_case(case: Case | int) -> Case:
     pk = case.pk if isinstance(case, Case) else case
-    try:
-        return (
-            Case.objects.select_for_update(of=("self",))
-            .select_related("subject", "station", "routed_to", "custody_unit", "event")
-            .get(pk=pk)
-        )
-    except Case.DoesNotExist as exc:
-        raise OutOfScope("No such case.") from exc
+    # Lock the bare row first, then read it with its relations in a second statement.
+    # Locking with the joins would lose the row on PostgreSQL: a waiter re-checks the join
+    # against the units it read *before* the winner committed, so after a concurrent
+    # transfer (custody_unit changed) the row no longer matches and looked "absent".
+    if not Case.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True):
+        raise OutOfScope("No such case.")
+    return Case.objects.select_related(
+        "subject", "station", "routed_to", "custody_unit", "event"
+    ).get(pk=pk)
 
 
 def _require_scope(actor: User, case: Case) -> None:
