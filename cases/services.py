@@ -686,3 +686,28 @@ def allowed_transitions(case: Case, user: User) -> list[str]:
             continue
         out.append(name)
     return out
+
+
+# --- read-access log (API) ----------------------------------------------------------------
+
+
+def record_read(
+    *,
+    user: User,
+    case: Case,
+    what: str,
+    document: Document | None = None,
+    ip: str | None = None,
+) -> None:
+    """Log that ``user`` read ``what`` of ``case`` (detail, narrative, documents, document).
+    Personal data of people in custody: every read leaves a trace an auditor can list."""
+    from .models import ReadAccess
+
+    ReadAccess.objects.create(
+        user=user,
+        case=case,
+        what=what,
+        document=document,
+        ip=ip,
+        request_id=current_request_id(),
+    )

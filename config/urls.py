@@ -13,3 +13,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("cases.urls")),
 ]
+
+# Failures outside DRF views answer the API's error shape under /api/.
+handler400 = "cases.api_errors.bad_request"
+handler403 = "cases.api_errors.permission_denied"
+handler404 = "cases.api_errors.not_found"
+handler500 = "cases.api_errors.server_error"
