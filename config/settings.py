@@ -290,8 +290,18 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "cas"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
 CAS_SWEEP_INTERVAL_SECONDS = float(os.environ.get("CAS_SWEEP_INTERVAL_SECONDS", "30"))
+# --- SLA clocks: beat wakes the sweep; the deadlines live in the database (cases/sla.py).
+# A wake-up older than one interval is dropped (expires), so a backlog after an outage
+# collapses into the next sweep instead of queueing hundreds of identical ones.
+CELERY_BEAT_SCHEDULE: dict = {
+    "sla-sweep-clocks": {
+        "task": "cases.sweep_clocks",
+        "schedule": CAS_SWEEP_INTERVAL_SECONDS,
+        "options": {"expires": max(CAS_SWEEP_INTERVAL_SECONDS, 5.0)},
+    },
+}
+# --- end SLA clocks
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
