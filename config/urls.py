@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("cases.urls")),
     path("api/v1/sla/", include("cases.urls_sla")),
+    path("api/v1/", include("transfers.urls")),
 ]
 
 # Failures outside DRF views answer the API's error shape under /api/.
