@@ -303,6 +303,25 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 # --- end SLA clocks
 
+# --- notifications: fan-out catch-up, outbound retries, hourly digests ---------------------
+NOTIFY_ON_COMMIT = os.environ.get("CAS_NOTIFY_ON_COMMIT", "task")  # task | inline | off
+NOTIFY_CATCH_UP_SECONDS = float(os.environ.get("CAS_NOTIFY_CATCH_UP_SECONDS", "30"))
+NOTIFY_DEFAULT_EMAIL_MODE = os.environ.get("CAS_NOTIFY_DEFAULT_EMAIL_MODE", "immediate")
+NOTIFY_QUEUE_DIGEST_THRESHOLD = int(os.environ.get("CAS_NOTIFY_QUEUE_DIGEST_THRESHOLD", "5"))
+NOTIFY_RETRY_BASE_SECONDS = float(os.environ.get("CAS_NOTIFY_RETRY_BASE_SECONDS", "30"))
+NOTIFY_MAX_ATTEMPTS = int(os.environ.get("CAS_NOTIFY_MAX_ATTEMPTS", "6"))
+NOTIFY_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("CAS_NOTIFY_WEBHOOK_TIMEOUT", "10"))
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "notifications-catch-up": {
+            "task": "notifications.fan_out",
+            "schedule": NOTIFY_CATCH_UP_SECONDS,
+        },
+        "notifications-dispatch": {"task": "notifications.dispatch", "schedule": 30.0},
+        "notifications-digests": {"task": "notifications.digests", "schedule": 3600.0},
+    }
+)
+
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"

@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1/", include("cases.urls")),
     path("api/v1/sla/", include("cases.urls_sla")),
     path("api/v1/", include("transfers.urls")),
+    path("api/v1/", include("notifications.urls")),
 ]
 
 # Failures outside DRF views answer the API's error shape under /api/.
