@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/sla/", include("cases.urls_sla")),
     path("api/v1/", include("transfers.urls")),
     path("api/v1/", include("notifications.urls")),
+    path("", include("cases.urls_web")),  # the web pages (cases/urls_web.py)
 ]
 
 # Failures outside DRF views answer the API's error shape under /api/.
