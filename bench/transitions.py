@@ -28,7 +28,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench.common import ROOT, database_url, print_machine, raw_connect, timed
+from bench.common import ROOT, database_url, print_machine, purge_broker, raw_connect, timed
 from bench.seed import seed
 
 PHASES = (("submit", "booked", "submitted"), ("accept", "submitted", "accepted"),
@@ -280,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         profiler.write_html(str(out / "transitions-profile.html"))
         print(f"  profile of (a): {path}")
 
+    purge_broker()
     print_machine(url)
     print(f"{'path':<40} {'transitions/s':>14}")
     print(f"{'(a) cases.services':<40} {figures['a']:>14,.0f}")
