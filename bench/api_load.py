@@ -150,6 +150,24 @@ def start_gunicorn(url: str, port: int, workers: int, threads: int, log: Path) -
     raise SystemExit(f"gunicorn did not answer /healthz; see {log}")
 
 
+def warm_up(port: int, pool: dict, workers: int) -> None:
+    """Open each read endpoint a few times per worker, so that no measured request pays for
+    a worker's first imports."""
+    officer, agent = pool["officers"][0], pool["agents"][0]
+    paths = [
+        (officer, f"/api/v1/cases/?state=submitted&routed_to={officer['aor']}"),
+        (officer, f"/api/v1/cases/{pool['officer_detail'][0]}/"),
+        (agent, f"/api/v1/cases/{pool['agent_detail'][agent['station']][0]}/"),
+    ]
+    for _ in range(3 * workers):
+        for who, path in paths:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}{path}", headers={"Authorization": f"Token {who['token']}"}
+            )
+            with urllib.request.urlopen(request, timeout=60) as r:  # noqa: S310 (http only)
+                r.read()
+
+
 def stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
@@ -245,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     server = start_gunicorn(url, args.port, args.workers, args.threads, out / "gunicorn.log")
     try:
+        warm_up(args.port, pool, args.workers)
         stats = run_locust(
             port=args.port,
             users=args.users,
