@@ -13,6 +13,7 @@ import itertools
 import json
 import os
 import random
+import time
 from datetime import UTC, datetime, timedelta
 
 from locust import FastHttpUser, between, task
@@ -22,6 +23,7 @@ WAIT = float(os.environ.get("BENCH_API_WAIT", "0.5"))
 _agent_ids = itertools.count()
 _officer_ids = itertools.count()
 _event_seq = itertools.count(1)
+RUN = int(time.time()) % 10**8  # event numbers unique across runs
 FIRST = ["Ana", "José", "María", "Luis", "Rosa", "Kevin", "Sofía", "Wilmer"]
 LAST = ["López", "García", "Hernández", "Pérez", "Ramírez", "Cruz", "Morales", "Díaz"]
 
@@ -60,7 +62,7 @@ class Agent(_Worker):
                 "sex": random.choice("FM"),
                 "country_of_citizenship": random.choice(["MX", "GT", "HN", "SV"]),
             },
-            "event_number": f"{self.identity['sector']}{now:%y%m%d}{os.getpid() % 100:02d}{n:06d}",
+            "event_number": f"{self.identity['sector']}{RUN:08d}{n:06d}",
             "apprehended_at": (now - timedelta(hours=2)).isoformat(),
             "demographic": "single_adult",
             "family_group_number": None,
