@@ -41,7 +41,7 @@ from .models import (
     UnitKind,
     User,
 )
-from .selectors import USBP_ROLES, case_in_scope, scope_root
+from .selectors import USBP_ROLES, case_in_scope, row_in_scope, scope_root
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +110,8 @@ def _lock_case(case: Case | int) -> Case:
 
 
 def _require_scope(actor: User, case: Case) -> None:
-    if not case_in_scope(actor, case):
+    # ``case`` comes from _lock_case: locked, and read with the units that decide scope.
+    if not row_in_scope(actor, case):
         raise OutOfScope("No such case.")
 
 
