@@ -3,9 +3,19 @@ both idempotent, and the reference data API.md promises."""
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
@@ -172,3 +182,82 @@ def test_seed_demo_requires_a_password():
 
     with pytest.raises(CommandError):
         call_command("seed_demo", stdout=StringIO(), stderr=StringIO())
+
+
+# --- serve: the README's first command, end to end ------------------------------------------
+
+
+def _free_port() -> int:
+    """A free port of the range this suite may use (18600-18699)."""
+    for port in range(18650, 18700):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 18650-18699")
+
+
+def _get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except OSError:
+        return 0
+
+
+@pytest.mark.slow
+def test_serve_starts_the_embedded_system_and_answers_healthz(tmp_path):
+    """``manage.py serve`` on a fresh data folder: migrates SQLite, seeds, starts web, worker
+    and beat; ``/healthz`` answers 200 and the admin login page loads; SIGTERM stops it all."""
+    port = _free_port()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env["CAS_DATA_DIR"] = str(tmp_path)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "serve",
+            "--demo-password",
+            PASSWORD,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--web-workers",
+            "1",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        status = 0
+        while time.monotonic() < deadline and proc.poll() is None:
+            status = _get(f"{base}/healthz")
+            if status == 200:
+                break
+            time.sleep(1)
+        assert status == 200, f"/healthz answered {status}"
+        with urllib.request.urlopen(f"{base}/healthz", timeout=5) as resp:
+            assert json.load(resp) == {"database": "ok", "broker": "ok"}
+        assert _get(f"{base}/admin/login/") == 200
+        assert (tmp_path / "cas.sqlite3").exists()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            output = proc.communicate(timeout=60)[0].decode(errors="replace")
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            output = proc.communicate()[0].decode(errors="replace")
+    assert proc.returncode == 0, output[-3000:]
+    assert "running on" in output
