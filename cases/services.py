@@ -534,17 +534,27 @@ TRANSFER_TARGETS_BY_ROLE = {
 }
 
 
-def transfer_case(*, case: Case | int, actor: User, to_unit: Unit) -> Case:
+def transfer_case(
+    *, case: Case | int, actor: User, to_unit: Unit, handover: dict | None = None
+) -> Case:
     """Custody moves to a named receiving unit: ICE detention, USMS, or for a UAC the ORR
-    care provider that ORR designated."""
+    care provider that ORR designated.
+
+    ``handover`` (from ``transfers``): the receiving unit confirmed a movement's hand-over
+    and the caller has checked that user's authority over the receiving unit, so scope and
+    role are not checked again here; state and target rules still are, and the dict is
+    added to the event's payload."""
     with transaction.atomic():
         case = _lock_case(case)
-        _require_scope(actor, case)
-        _require_role(actor, set(TRANSFER_TARGETS_BY_ROLE), "transfer cases")
-        if actor.role == Role.ERO_OFFICER:
-            _require_routed_officer(actor, case, "transfer")
+        if handover is None:
+            _require_scope(actor, case)
+            _require_role(actor, set(TRANSFER_TARGETS_BY_ROLE), "transfer cases")
+            if actor.role == Role.ERO_OFFICER:
+                _require_routed_officer(actor, case, "transfer")
         _require_state(case, (CaseState.ACCEPTED,), "transfer")
-        _check_transfer_target(actor, case, to_unit)
+        _check_transfer_target(
+            actor, case, to_unit, role=Role.ERO_OFFICER if handover is not None else None
+        )
         from_unit = case.custody_unit
         from_state = _apply(case, "transfer", to_unit=to_unit)
         record_event(
@@ -554,14 +564,19 @@ def transfer_case(*, case: Case | int, actor: User, to_unit: Unit) -> Case:
             transition="transfer",
             from_state=from_state,
             to_state=case.state,
-            payload={"from_unit": from_unit.code, "to_unit": to_unit.code, "to_kind": to_unit.kind},
+            payload={
+                "from_unit": from_unit.code,
+                "to_unit": to_unit.code,
+                "to_kind": to_unit.kind,
+                **(handover or {}),
+            },
         )
     return case
 
 
-def _check_transfer_target(actor: User, case: Case, to_unit: Unit) -> None:
-    if to_unit.kind not in TRANSFER_TARGETS_BY_ROLE[actor.role]:
-        if actor.role in USBP_ROLES:
+def _check_transfer_target(actor: User, case: Case, to_unit: Unit, role: str | None = None) -> None:
+    if to_unit.kind not in TRANSFER_TARGETS_BY_ROLE[role or actor.role]:
+        if (role or actor.role) in USBP_ROLES:
             raise NotPermitted("An agent may transfer only to the U.S. Marshals.")
         raise RuleViolation(
             [
@@ -686,3 +701,28 @@ def allowed_transitions(case: Case, user: User) -> list[str]:
             continue
         out.append(name)
     return out
+
+
+# --- read-access log (API) ----------------------------------------------------------------
+
+
+def record_read(
+    *,
+    user: User,
+    case: Case,
+    what: str,
+    document: Document | None = None,
+    ip: str | None = None,
+) -> None:
+    """Log that ``user`` read ``what`` of ``case`` (detail, narrative, documents, document).
+    Personal data of people in custody: every read leaves a trace an auditor can list."""
+    from .models import ReadAccess
+
+    ReadAccess.objects.create(
+        user=user,
+        case=case,
+        what=what,
+        document=document,
+        ip=ip,
+        request_id=current_request_id(),
+    )

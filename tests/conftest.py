@@ -99,3 +99,18 @@ def partner(reference):
 @pytest.fixture
 def on_postgres():
     return connection.vendor == "postgresql"
+
+
+# --- API test support ----------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords_and_fresh_throttles(settings):
+    """MD5 hashing keeps the many users of the API tests cheap; throttle counters live in
+    the cache, which must not carry one test's requests into the next."""
+    from django.core.cache import cache
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
+    yield
+    cache.clear()
