@@ -85,7 +85,7 @@ def test_sqlite_triggers_are_installed():
             "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [TABLE]
         )
         names = {row[0] for row in cur.fetchall()}
-    assert names == {"cases_event_log_no_update", "cases_event_log_no_delete"}
+    assert {"cases_event_log_no_update", "cases_event_log_no_delete"} <= names
 
 
 @pytest.mark.postgres
@@ -96,7 +96,7 @@ def test_event_log_refuses_update_and_delete_on_postgresql(agent_ept):
             "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal",
             [TABLE],
         )
-        assert [row[0] for row in cur.fetchall()] == ["cases_event_log_no_update"]
+        assert "cases_event_log_no_update" in {row[0] for row in cur.fetchall()}
     case = book(agent_ept)
     entry = EventLogEntry.objects.get(case=case, event_type="case.booked")
     _assert_append_only(entry)
