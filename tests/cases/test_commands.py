@@ -15,9 +15,12 @@ import urllib.request
 from io import StringIO
 
 import pytest
+from django.apps import apps
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from rest_framework.test import APIClient
+from simple_history.models import HistoricalChanges
 
 from cases.models import Case, EventLogEntry, Role, SlaPolicy, Unit, UnitKind, User
 
@@ -69,6 +72,23 @@ def users_snapshot() -> list[tuple]:
             "id", "username", "role", "unit__code", "is_staff", "is_active"
         )
     )
+
+
+def all_row_counts() -> dict[str, int]:
+    """Rows of every model of the three apps (reference data of transfers and notifications
+    included), and of users and groups."""
+    models = [
+        m
+        for app in ("cases", "transfers", "notifications")
+        for m in apps.get_app_config(app).get_models()
+    ]
+    # Other apps' loaders may re-save unchanged reference rows, adding history rows; the
+    # data rows themselves must not grow.
+    models = [
+        m for m in models if m._meta.app_label == "cases" or not issubclass(m, HistoricalChanges)
+    ]
+    models += [Group]
+    return {m._meta.label: m._default_manager.count() for m in models}
 
 
 # --- load_reference -------------------------------------------------------------------------
@@ -143,7 +163,7 @@ def test_seed_demo_creates_the_users_of_the_api_contract():
 
 def test_seed_demo_is_idempotent():
     seed()
-    users, cases = users_snapshot(), Case.objects.count()
+    users, cases, counts = users_snapshot(), Case.objects.count(), all_row_counts()
     events, units = EventLogEntry.objects.count(), units_snapshot()
     assert cases > 0  # demo cases were booked
     seed()
@@ -154,6 +174,7 @@ def test_seed_demo_is_idempotent():
     assert User.objects.filter(username__in=API_USERS).count() == len(API_USERS)
     for username in API_USERS:
         assert User.objects.get(username=username).check_password(PASSWORD)
+    assert all_row_counts() == counts
     readers = User.objects.filter(groups__name="National read-only")
     assert sorted(readers.values_list("username", flat=True)) == ["auditor_hq", "manager_hq"]
 
