@@ -182,6 +182,7 @@ class ClockOutput(serializers.ModelSerializer):
     class Meta:
         model = SlaClock
         fields = [
+            "id",
             "policy",
             "title",
             "citation",

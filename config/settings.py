@@ -290,8 +290,37 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "cas"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
 CAS_SWEEP_INTERVAL_SECONDS = float(os.environ.get("CAS_SWEEP_INTERVAL_SECONDS", "30"))
+# --- SLA clocks: beat wakes the sweep; the deadlines live in the database (cases/sla.py).
+# A wake-up older than one interval is dropped (expires), so a backlog after an outage
+# collapses into the next sweep instead of queueing hundreds of identical ones.
+CELERY_BEAT_SCHEDULE: dict = {
+    "sla-sweep-clocks": {
+        "task": "cases.sweep_clocks",
+        "schedule": CAS_SWEEP_INTERVAL_SECONDS,
+        "options": {"expires": max(CAS_SWEEP_INTERVAL_SECONDS, 5.0)},
+    },
+}
+# --- end SLA clocks
+
+# --- notifications: fan-out catch-up, outbound retries, hourly digests ---------------------
+NOTIFY_ON_COMMIT = os.environ.get("CAS_NOTIFY_ON_COMMIT", "task")  # task | inline | off
+NOTIFY_CATCH_UP_SECONDS = float(os.environ.get("CAS_NOTIFY_CATCH_UP_SECONDS", "30"))
+NOTIFY_DEFAULT_EMAIL_MODE = os.environ.get("CAS_NOTIFY_DEFAULT_EMAIL_MODE", "immediate")
+NOTIFY_QUEUE_DIGEST_THRESHOLD = int(os.environ.get("CAS_NOTIFY_QUEUE_DIGEST_THRESHOLD", "5"))
+NOTIFY_RETRY_BASE_SECONDS = float(os.environ.get("CAS_NOTIFY_RETRY_BASE_SECONDS", "30"))
+NOTIFY_MAX_ATTEMPTS = int(os.environ.get("CAS_NOTIFY_MAX_ATTEMPTS", "6"))
+NOTIFY_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("CAS_NOTIFY_WEBHOOK_TIMEOUT", "10"))
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "notifications-catch-up": {
+            "task": "notifications.fan_out",
+            "schedule": NOTIFY_CATCH_UP_SECONDS,
+        },
+        "notifications-dispatch": {"task": "notifications.dispatch", "schedule": 30.0},
+        "notifications-digests": {"task": "notifications.digests", "schedule": 3600.0},
+    }
+)
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
