@@ -114,7 +114,11 @@ def apply_event(*, case: Case, event_type: str, at: datetime) -> None:
 # --- who must act, and local display ---------------------------------------------------------
 
 
-def responsible_unit(clock: SlaClock) -> Unit | None:
+def orr_intake_unit() -> Unit | None:
+    return Unit.objects.filter(kind=UnitKind.ORR_INTAKE).order_by("path").first()
+
+
+def responsible_unit(clock: SlaClock, *, orr_unit: Unit | None = None) -> Unit | None:
     """The unit that must act before the clock runs out (``SlaPolicy.responsible``)."""
     case = clock.case
     kind = clock.policy.responsible
@@ -123,7 +127,7 @@ def responsible_unit(clock: SlaClock) -> Unit | None:
     if kind == "aor":
         return case.routed_to
     if kind == "orr":
-        return Unit.objects.filter(kind=UnitKind.ORR_INTAKE).order_by("path").first()
+        return orr_unit or orr_intake_unit()
     return case.custody_unit
 
 
@@ -145,6 +149,7 @@ class SweepResult:
     breaches: int = 0
     batches: int = 0
     events: list[int] = field(default_factory=list, repr=False)
+    orr_unit: Unit | None = field(default=None, repr=False)
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -156,11 +161,16 @@ class SweepResult:
 
 
 def _record_clock_event(
-    clock: SlaClock, event_type: str, *, at: datetime, extra: dict | None = None
+    clock: SlaClock,
+    event_type: str,
+    *,
+    at: datetime,
+    extra: dict | None = None,
+    orr_unit: Unit | None = None,
 ) -> int:
     from .services import record_event  # services imports this module
 
-    unit = responsible_unit(clock)
+    unit = responsible_unit(clock, orr_unit=orr_unit)
     payload = {
         "clock": clock.pk,
         "policy": clock.policy.name,
@@ -210,6 +220,7 @@ def _check_clock(clock: SlaClock, now: datetime, result: SweepResult) -> None:
                 "hours_late": round((now - clock.effective_due_at) / timedelta(hours=1), 2),
                 "superseded_warnings": due_points,
             },
+            orr_unit=result.orr_unit,
         )
         result.breaches += 1
         result.events.append(event_id)
@@ -228,10 +239,12 @@ def _check_clock(clock: SlaClock, now: datetime, result: SweepResult) -> None:
                 "hours_left": round((clock.effective_due_at - now) / timedelta(hours=1), 2),
                 "superseded_warnings": [p for p in due_points if p != point],
             },
+            orr_unit=result.orr_unit,
         )
         result.warnings += 1
         result.events.append(event_id)
     clock.next_check_at = next_check_time(clock)
+    # One small UPDATE per clock: measured faster than bulk_update's CASE expressions.
     clock.save(update_fields=fields)
 
 
@@ -257,7 +270,7 @@ def sweep_clocks(
     the next sweep picks up again; the events and the clock updates commit together, so
     an event exists exactly once per clock and point. Safe to run in several workers at once.
     """
-    result = SweepResult()
+    result = SweepResult(orr_unit=orr_intake_unit())
     for _ in range(max_batches):
         current = now or timezone.now()
         with transaction.atomic():

@@ -1,0 +1,241 @@
+"""Benchmark the SLA sweep: N running clocks of which D are due, on PostgreSQL.
+
+    python bench/sweep.py                     # 1,000,000 clocks, 10,000 due, 3 sweeps
+    python bench/sweep.py --n 2000 --due 200  # CI smoke
+
+It (re)creates a database of its own beside the one ``DATABASE_URL`` names (``<name>_bench_sweep``,
+default server postgres://postgres@127.0.0.1:5432/), migrates it, bulk-loads UAC cases with
+their five clocks by ``INSERT ... SELECT generate_series`` (half of the due clocks at a
+warning point, half past their due time), and times ``cases.sla.sweep_clocks()`` exactly as
+the Celery task calls it. Each sweep writes one event-log row per due clock. Before every
+timed sweep the due clocks are put back to their due state. It prints seconds per sweep and
+due clocks per second, plus the cost of a sweep with nothing due.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/cas"
+POLICIES = 5  # a UAC case carries all five clocks
+
+
+def bench_url(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") or "cas"
+    bench = name if name.endswith("_bench_sweep") else f"{name}_bench_sweep"
+    return urlunsplit(parts._replace(path="/" + bench)), urlunsplit(
+        parts._replace(path="/postgres")
+    )
+
+
+def recreate(admin_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def machine() -> str:
+    try:
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.split("\n")
+            if line.startswith("Model name")
+        )
+    except (OSError, StopIteration):
+        cpu = platform.processor() or "unknown CPU"
+    try:
+        mem_kb = int(
+            next(
+                line.split()[1]
+                for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")
+            )
+        )
+        ram = f"{mem_kb / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, StopIteration):
+        ram = "unknown RAM"
+    return f"{cpu}, {os.cpu_count()} CPUs, {ram}, {platform.system()} {platform.release()}"
+
+
+LOAD_SQL = """
+INSERT INTO cases_subject (first_name, last_name, second_last_name, date_of_birth, sex,
+                           country_of_citizenship, a_number, apprehended_at)
+SELECT 'Ana', 'López', 'García', DATE '2012-06-01', 'F', 'GT', '',
+       %(now)s - interval '1 hour'
+FROM generate_series(1, %(cases)s);
+
+INSERT INTO cases_apprehensionevent (event_number, station_id, apprehended_at, created_at)
+SELECT 'BENCH' || lpad(g::text, 9, '0'), %(station)s, %(now)s - interval '1 hour', %(now)s
+FROM generate_series(1, %(cases)s) g;
+
+INSERT INTO cases_case (case_number, subject_id, event_id, demographic, family_group_number,
+                        station_id, sector_id, routed_to_id, custody_unit_id, state, narrative,
+                        submissions, last_rejection_reasons, last_rejection_comment,
+                        release_type, release_address_key, booked_at, updated_at)
+SELECT 'BENCH' || lpad(s.id::text, 9, '0') || '-01', s.id, e.id, 'uac', '',
+       %(station)s, %(sector)s, %(aor)s, %(station)s, 'booked', '', 0, '[]', '', '', '',
+       %(now)s, %(now)s
+FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM cases_subject) s
+JOIN (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM cases_apprehensionevent) e
+  ON e.rn = s.rn;
+
+CREATE TEMP TABLE bench_clock AS
+SELECT c.id AS case_id, p.id AS policy_id, p.duration,
+       row_number() OVER (ORDER BY c.id, p.id) AS rn
+FROM cases_case c CROSS JOIN cases_slapolicy p;
+
+-- every step-th clock is due: odd ones at a warning point, even ones past their due time
+INSERT INTO cases_slaclock (case_id, policy_id, started_at, due_at, effective_due_at,
+                            next_check_at, warnings_sent, status)
+SELECT case_id, policy_id, started, started + duration, started + duration,
+       CASE WHEN kind = 'breach' THEN started + duration
+            ELSE started + duration * 0.5 END,
+       CASE WHEN kind = 'breach' THEN '["0.5", "0.75"]'::jsonb ELSE '[]'::jsonb END,
+       'running'
+FROM (
+  SELECT case_id, policy_id, duration,
+         CASE WHEN rn %% %(step)s <> 0 THEN 'idle'
+              WHEN (rn / %(step)s) %% 2 = 0 THEN 'breach' ELSE 'warning' END AS kind,
+         CASE WHEN rn %% %(step)s <> 0 THEN %(now)s - interval '1 hour'
+              WHEN (rn / %(step)s) %% 2 = 0 THEN %(now)s - duration - interval '1 hour'
+              ELSE %(now)s - duration * 0.6 END AS started
+  FROM bench_clock
+) k;
+
+CREATE TABLE bench_due AS
+SELECT id, CASE WHEN warnings_sent = '[]'::jsonb THEN 'warning' ELSE 'breach' END AS kind
+FROM cases_slaclock WHERE next_check_at <= %(now)s;
+"""
+
+RESET_SQL = """
+UPDATE cases_slaclock c SET
+  warnings_sent = CASE WHEN d.kind = 'breach' THEN '["0.5", "0.75"]'::jsonb ELSE '[]'::jsonb END,
+  warned_at = NULL, breached_at = NULL, status = 'running',
+  next_check_at = CASE WHEN d.kind = 'breach' THEN c.due_at
+                       ELSE c.started_at + (c.due_at - c.started_at) * 0.5 END
+FROM bench_due d WHERE d.id = c.id;
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=1_000_000, help="running clocks")
+    parser.add_argument("--due", type=int, default=10_000, help="of which due")
+    parser.add_argument("--repeat", type=int, default=3, help="timed sweeps")
+    parser.add_argument("--batch-size", type=int, default=None, help="sweep batch size")
+    parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    args = parser.parse_args()
+    if args.n < POLICIES or not 0 < args.due <= args.n:
+        parser.error("need --n >= 5 and 0 < --due <= --n")
+
+    source = os.environ.get("DATABASE_URL", "")
+    if not source.startswith(("postgres://", "postgresql://")):
+        source = DEFAULT_URL
+    url, admin_url = bench_url(source)
+    name = urlsplit(url).path.lstrip("/")
+    recreate(admin_url, name)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("CAS_DATA_DIR", tempfile.mkdtemp(prefix="cas-bench-sweep-"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    sys.path.insert(0, str(ROOT))
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from cases import sla
+    from cases.models import SlaClock, Unit
+    from cases.reference import load_reference
+
+    try:
+        call_command("migrate", verbosity=0, interactive=False)
+        load_reference()
+        cases = -(-args.n // POLICIES)
+        total = cases * POLICIES
+        step = max(total // args.due, 1)
+        station = Unit.objects.get(code="EPT-EPS")
+        now = datetime.now(UTC)
+        t0 = time.perf_counter()
+        with connection.cursor() as cur:
+            cur.execute(
+                LOAD_SQL,
+                {
+                    "now": now,
+                    "cases": cases,
+                    "station": station.pk,
+                    "sector": station.parent_id,
+                    "aor": station.parent.routes_to_id,
+                    "step": step,
+                },
+            )
+            cur.execute("ANALYZE")
+            cur.execute("SELECT count(*) FROM bench_due")
+            due = cur.fetchone()[0]
+        load_seconds = time.perf_counter() - t0
+        running = SlaClock.objects.filter(stopped_at__isnull=True).count()
+        print(f"loaded {running:,} running clocks ({due:,} due) in {load_seconds:.1f} s")
+
+        kwargs = {"batch_size": args.batch_size} if args.batch_size else {}
+        timings = []
+        for i in range(args.repeat):
+            if i:
+                with connection.cursor() as cur:
+                    cur.execute(RESET_SQL)
+            started = time.perf_counter()
+            result = sla.sweep_clocks(**kwargs)
+            seconds = time.perf_counter() - started
+            fired = result.warnings + result.breaches
+            if fired != due:
+                raise SystemExit(f"sweep fired {fired} events for {due} due clocks")
+            timings.append(seconds)
+            print(
+                f"sweep {i + 1}: {seconds:.2f} s for {due:,} due clocks "
+                f"({result.warnings:,} warnings, {result.breaches:,} breaches, "
+                f"{result.batches} batches) = {due / seconds:,.0f} clocks/s"
+            )
+        idle = []
+        for _ in range(5):
+            started = time.perf_counter()
+            result = sla.sweep_clocks()
+            idle.append(time.perf_counter() - started)
+            assert result.examined == 0
+        median = statistics.median(timings)
+        print()
+        print(f"date:     {now:%Y-%m-%d %H:%M} UTC")
+        print(f"machine:  {machine()}")
+        print(f"database: PostgreSQL {connection.pg_version // 10000}")
+        print(f"clocks:   {running:,} running, {due:,} due, batch size {kwargs or 'default'}")
+        print(f"sweep:    median {median:.2f} s per sweep = {due / median:,.0f} due clocks/s")
+        print(f"idle:     median {statistics.median(idle) * 1000:.1f} ms per sweep (nothing due)")
+    finally:
+        connection.close()
+        if not args.keep:
+            recreate_drop(admin_url, name)
+
+
+def recreate_drop(admin_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
