@@ -1,74 +1,45 @@
 """Benchmark the SLA sweep: N running clocks of which D are due, on PostgreSQL.
 
-    python bench/sweep.py                     # 1,000,000 clocks, 10,000 due, 3 sweeps
-    python bench/sweep.py --n 2000 --due 200  # CI smoke
+    python -m bench.sweep                     # 1,000,000 clocks, 10,000 due, 3 sweeps
+    python -m bench.sweep --n 2000 --due 200  # CI smoke
 
-It (re)creates a database of its own beside the one ``DATABASE_URL`` names (``<name>_bench_sweep``,
-default server postgres://postgres@127.0.0.1:5432/), migrates it, bulk-loads UAC cases with
-their five clocks by ``INSERT ... SELECT generate_series`` (half of the due clocks at a
-warning point, half past their due time), and times ``cases.sla.sweep_clocks()`` exactly as
-the Celery task calls it. Each sweep writes one event-log row per due clock. Before every
-timed sweep the due clocks are put back to their due state. It prints seconds per sweep and
-due clocks per second, plus the cost of a sweep with nothing due.
+It (re)creates a database of its own on the server ``DATABASE_URL`` names
+(``<name>_bench_sweep``; without it ``cas_bench_sweep`` on 127.0.0.1), migrates it,
+bulk-loads UAC cases with their five clocks by ``INSERT ... SELECT generate_series`` (half
+of the due clocks at a warning point, half past their due time), and times
+``cases.sla.sweep_clocks()`` exactly as the Celery task calls it. Each sweep writes one
+event-log row per due clock. Before every timed sweep the due clocks are put back to their
+due state. It prints seconds per sweep and due clocks per second, plus the cost of a sweep
+with nothing due.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/cas"
+from bench.common import (
+    database_name,
+    database_url,
+    migrate,
+    print_machine,
+    recreate_database,
+    setup_django,
+    with_database,
+)
+
 POLICIES = 5  # a UAC case carries all five clocks
 
 
-def bench_url(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/") or "cas"
-    bench = name if name.endswith("_bench_sweep") else f"{name}_bench_sweep"
-    return urlunsplit(parts._replace(path="/" + bench)), urlunsplit(
-        parts._replace(path="/postgres")
-    )
-
-
-def recreate(admin_url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def machine() -> str:
-    try:
-        cpu = next(
-            line.split(":", 1)[1].strip()
-            for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.split("\n")
-            if line.startswith("Model name")
-        )
-    except (OSError, StopIteration):
-        cpu = platform.processor() or "unknown CPU"
-    try:
-        mem_kb = int(
-            next(
-                line.split()[1]
-                for line in Path("/proc/meminfo").read_text().splitlines()
-                if line.startswith("MemTotal")
-            )
-        )
-        ram = f"{mem_kb / 1024 / 1024:.0f} GiB RAM"
-    except (OSError, StopIteration):
-        ram = "unknown RAM"
-    return f"{cpu}, {os.cpu_count()} CPUs, {ram}, {platform.system()} {platform.release()}"
+def bench_database() -> str:
+    """``DATABASE_URL``'s server with a database of our own: ``<name>_bench_sweep`` unless
+    the name already says bench (only a bench database is ever dropped)."""
+    url = database_url("cas_bench_sweep")
+    name = database_name(url)
+    return url if "bench" in name else with_database(url, f"{name}_bench_sweep")
 
 
 LOAD_SQL = """
@@ -142,22 +113,11 @@ def main() -> None:
     if args.n < POLICIES or not 0 < args.due <= args.n:
         parser.error("need --n >= 5 and 0 < --due <= --n")
 
-    source = os.environ.get("DATABASE_URL", "")
-    if not source.startswith(("postgres://", "postgresql://")):
-        source = DEFAULT_URL
-    url, admin_url = bench_url(source)
-    name = urlsplit(url).path.lstrip("/")
-    recreate(admin_url, name)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("CAS_DATA_DIR", tempfile.mkdtemp(prefix="cas-bench-sweep-"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    sys.path.insert(0, str(ROOT))
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    url = bench_database()
+    recreate_database(url)
+    # The sweep itself, without the notification fan-out's per-event wake-up messages.
+    os.environ.setdefault("CAS_NOTIFY_ON_COMMIT", "off")
+    setup_django(url)
     from django.db import connection
 
     from cases import sla
@@ -165,7 +125,7 @@ def main() -> None:
     from cases.reference import load_reference
 
     try:
-        call_command("migrate", verbosity=0, interactive=False)
+        migrate()
         load_reference()
         cases = -(-args.n // POLICIES)
         total = cases * POLICIES
@@ -219,22 +179,21 @@ def main() -> None:
         median = statistics.median(timings)
         print()
         print(f"date:     {now:%Y-%m-%d %H:%M} UTC")
-        print(f"machine:  {machine()}")
-        print(f"database: PostgreSQL {connection.pg_version // 10000}")
+        print_machine(url)
         print(f"clocks:   {running:,} running, {due:,} due, batch size {kwargs or 'default'}")
         print(f"sweep:    median {median:.2f} s per sweep = {due / median:,.0f} due clocks/s")
         print(f"idle:     median {statistics.median(idle) * 1000:.1f} ms per sweep (nothing due)")
     finally:
         connection.close()
         if not args.keep:
-            recreate_drop(admin_url, name)
+            drop_database(url)
 
 
-def recreate_drop(admin_url: str, name: str) -> None:
+def drop_database(url: str) -> None:
     import psycopg
 
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database_name(url)}" WITH (FORCE)')
 
 
 if __name__ == "__main__":
