@@ -102,12 +102,41 @@ FROM bench_due d WHERE d.id = c.id;
 """
 
 
+def run_sweepers(count: int, kwargs: dict) -> list:
+    """``count`` sweeps at once, as several Celery workers would run them."""
+    import threading
+
+    from django.db import connection
+
+    from cases import sla
+
+    if count == 1:
+        return [sla.sweep_clocks(**kwargs)]
+    results: list = []
+
+    def one() -> None:
+        try:
+            results.append(sla.sweep_clocks(**kwargs))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=one) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="running clocks")
     parser.add_argument("--due", type=int, default=10_000, help="of which due")
     parser.add_argument("--repeat", type=int, default=3, help="timed sweeps")
     parser.add_argument("--batch-size", type=int, default=None, help="sweep batch size")
+    parser.add_argument(
+        "--sweepers", type=int, default=1, help="concurrent sweeps (threads, one connection each)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     args = parser.parse_args()
     if args.n < POLICIES or not 0 < args.due <= args.n:
@@ -159,16 +188,18 @@ def main() -> None:
                 with connection.cursor() as cur:
                     cur.execute(RESET_SQL)
             started = time.perf_counter()
-            result = sla.sweep_clocks(**kwargs)
+            results = run_sweepers(args.sweepers, kwargs)
             seconds = time.perf_counter() - started
-            fired = result.warnings + result.breaches
-            if fired != due:
-                raise SystemExit(f"sweep fired {fired} events for {due} due clocks")
+            warnings = sum(r.warnings for r in results)
+            breaches = sum(r.breaches for r in results)
+            if warnings + breaches != due:
+                raise SystemExit(f"sweep fired {warnings + breaches} events for {due} due clocks")
             timings.append(seconds)
             print(
                 f"sweep {i + 1}: {seconds:.2f} s for {due:,} due clocks "
-                f"({result.warnings:,} warnings, {result.breaches:,} breaches, "
-                f"{result.batches} batches) = {due / seconds:,.0f} clocks/s"
+                f"({warnings:,} warnings, {breaches:,} breaches, "
+                f"{sum(r.batches for r in results)} batches, {args.sweepers} sweeper(s)) "
+                f"= {due / seconds:,.0f} clocks/s"
             )
         idle = []
         for _ in range(5):
@@ -180,7 +211,10 @@ def main() -> None:
         print()
         print(f"date:     {now:%Y-%m-%d %H:%M} UTC")
         print_machine(url)
-        print(f"clocks:   {running:,} running, {due:,} due, batch size {kwargs or 'default'}")
+        print(
+            f"clocks:   {running:,} running, {due:,} due, batch size "
+            f"{args.batch_size or sla.SWEEP_BATCH_SIZE}, {args.sweepers} sweeper(s)"
+        )
         print(f"sweep:    median {median:.2f} s per sweep = {due / median:,.0f} due clocks/s")
         print(f"idle:     median {statistics.median(idle) * 1000:.1f} ms per sweep (nothing due)")
     finally:
