@@ -245,6 +245,18 @@ class MovementOutput(serializers.ModelSerializer):
         return ManifestCase(entries, many=True).data
 
 
+class MovementBoardOutput(serializers.Serializer):
+    """Today's and tomorrow's legs by the calendar of the caller's unit."""
+
+    results = MovementOutput(many=True)
+    to = serializers.DateTimeField()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.DateTimeField()
+        return fields
+
+
 class SeparationOutput(serializers.ModelSerializer):
     moved_to = serializers.CharField(source="moved_to.code")
     relative_at = serializers.CharField(source="relative_at.code")
