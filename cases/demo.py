@@ -106,4 +106,26 @@ def seed_demo(password: str, with_cases: bool = True) -> dict[str, int]:
     counts = load_reference()
     counts["users"] = len(seed_users(password))
     counts["cases"] = seed_cases() if with_cases else 0
+    if with_cases:
+        counts.update(seed_app_demos())
+    return counts
+
+
+def seed_app_demos() -> dict[str, int]:
+    """Demo data of the apps built on cases (``<app>.demo.seed()``, e.g. transfers' demo
+    placements), found through the app registry so that cases imports none of them."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    counts: dict[str, int] = {}
+    for config in apps.get_app_configs():
+        if config.name == "cases" or not config.name.isidentifier():
+            continue
+        try:
+            module = import_module(f"{config.name}.demo")
+        except ModuleNotFoundError:
+            continue
+        if callable(getattr(module, "seed", None)):
+            counts.update(module.seed())
     return counts

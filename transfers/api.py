@@ -16,7 +16,7 @@ from cases.models import Case, Role, Unit
 from cases.selectors import USBP_ROLES
 
 from . import selectors, services
-from .models import Contractor, Movement, PlacementRequest, PlacementState
+from .models import Contractor, Movement, MovementState, PlacementRequest, PlacementState
 from .serializers import (
     AtInput,
     CareProviderOutput,
@@ -25,6 +25,7 @@ from .serializers import (
     DesignateInput,
     InvoiceOutput,
     InvoiceUploadInput,
+    MovementBoardOutput,
     MovementInput,
     MovementOutput,
     PlacementOutput,
@@ -262,16 +263,26 @@ class MovementBoard(APIView):
     the caller's unit). POST: schedule a leg."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("state", required=False)],
-        responses=MovementOutput(many=True),
+        operation_id="v1_movements_board",
+        parameters=[OpenApiParameter("state", enum=MovementState.values, required=False)],
+        responses=MovementBoardOutput,
     )
     def get(self, request):
         require_role(request.user, OPERATIONAL_ROLES, "read movements")
+        start, end = selectors.board_window(request.user)
         qs = selectors.movement_board(request.user)
         state = request.query_params.get("state")
         if state:
+            if state not in MovementState.values:
+                raise InvalidInput({"state": [f"Choose from: {', '.join(MovementState.values)}."]})
             qs = qs.filter(state=state)
-        return Response(MovementOutput(qs, many=True).data)
+        return Response(
+            {
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "results": MovementOutput(qs, many=True).data,
+            }
+        )
 
     @extend_schema(request=MovementInput, responses={201: MovementOutput})
     def post(self, request):
