@@ -56,3 +56,25 @@ for n, (who, officer, first, last, second, dob, country, hours, rejections, acce
     if accept:
         services.accept_case(case=case, actor=officer)
 print("seeded", len(HISTORY))
+
+# A mother and a child of one event, same surname, no family group number: the submission
+# warns about the missing linkage and the agent acknowledges it (data-quality chart).
+event = f"EPT{now:%y%m%d}8100"
+for first, dob, demographic in (("Lucía", date(1992, 4, 4), "single_adult"),
+                                ("Guadalupe", date(2014, 8, 8), "uac")):  # fmt: skip
+    case = services.book_case(
+        actor=agent,
+        subject=services.SubjectData(
+            first_name=first,
+            last_name="Reyes",
+            second_last_name="Ortiz",
+            date_of_birth=dob,
+            sex="F",
+            country_of_citizenship="HN",
+        ),
+        event_number=event,
+        apprehended_at=now - timedelta(hours=14),
+        demographic=demographic,
+    )
+    services.set_narrative(case=case, actor=agent, text=NARRATIVE)
+    services.submit_case(case=case, actor=agent, acknowledge_warnings=True)

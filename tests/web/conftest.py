@@ -111,6 +111,8 @@ def screenshot(request):
 
     def take(page, name: str) -> None:
         if target:
+            # A picture of the page, not of the keyboard focus the test left behind.
+            page.evaluate("document.activeElement && document.activeElement.blur()")
             Path(target).mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(Path(target) / f"{name}.png"), full_page=True)
 
