@@ -8,12 +8,14 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 from rest_framework import serializers
 
+from .api.converters import MAX_DB_ID
 from .models import (
     Case,
     Demographic,
     Document,
     DocumentKind,
     EventLogEntry,
+    ReadAccess,
     RejectionReason,
     Relation,
     RelationSource,
@@ -67,7 +69,7 @@ class SubjectInput(serializers.Serializer):
 
 
 class RelativeInput(serializers.Serializer):
-    case = serializers.IntegerField(min_value=1)
+    case = serializers.IntegerField(min_value=1, max_value=MAX_DB_ID)
     relation = serializers.ChoiceField(choices=Relation.choices)
     source = serializers.ChoiceField(choices=RelationSource.choices, default="declared")
 
@@ -180,6 +182,7 @@ class ClockOutput(serializers.ModelSerializer):
     class Meta:
         model = SlaClock
         fields = [
+            "id",
             "policy",
             "title",
             "citation",
@@ -313,3 +316,25 @@ class DocumentOutput(serializers.ModelSerializer):
 
     def get_download_url(self, document) -> str:
         return f"/api/v1/cases/{document.case_id}/documents/{document.pk}/download/"
+
+
+class ReadAccessOutput(serializers.ModelSerializer):
+    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    role = serializers.CharField(source="user.role")
+    case_number = serializers.CharField(source="case.case_number")
+    what = serializers.ChoiceField(choices=ReadAccess.What.choices)
+
+    class Meta:
+        model = ReadAccess
+        fields = [
+            "id",
+            "user",
+            "role",
+            "case",
+            "case_number",
+            "what",
+            "document",
+            "at",
+            "ip",
+            "request_id",
+        ]
