@@ -405,7 +405,15 @@ def dashboard(user: User, now: datetime) -> dict:
     longest, longest_cases = longest_in_custody(user, now)
     resubmission, resubmission_summary = resubmission_rate(user)
     open_cases = selectors.cases_visible_to(user).filter(state__in=OPEN_STATES)
+    left = list(
+        selectors.cases_visible_to(user)
+        .filter(closed_at__gte=now - timedelta(days=7))
+        .order_by("-closed_at", "-id")[:15]
+    )
+    for case in left:
+        case.hours_in_custody = round(_hours(case.closed_at - case.subject.apprehended_at), 1)
     return {
+        "left_custody": left,
         "charts": [
             *breaches_by_policy_and_unit(user, now),
             custody_distribution(user, now),

@@ -70,6 +70,8 @@ def cas_server(tmp_path_factory):
         **os.environ,
         "CAS_DATA_DIR": str(data),
         "CELERY_TASK_ALWAYS_EAGER": "1",
+        # No worker in this run: fan out to the inboxes as each transaction commits.
+        "CAS_NOTIFY_ON_COMMIT": "inline",
         "AXES_FAILURE_LIMIT": "50",
     }
     env.pop("DATABASE_URL", None)
