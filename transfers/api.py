@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from cases.exceptions import InvalidInput, NotPermitted, OutOfScope
 from cases.models import Case, Role, Unit
-from cases.selectors import USBP_ROLES
+from cases.selectors import READ_ALL_ROLES, USBP_ROLES, cases_visible_to
 
 from . import selectors, services
 from .models import Contractor, Movement, PlacementRequest, PlacementState
@@ -34,11 +34,23 @@ from .serializers import (
 )
 
 OPERATIONAL_ROLES = USBP_ROLES | {Role.ERO_OFFICER, Role.ORR_INTAKE, Role.MANAGER, Role.AUDITOR}
+CASE_READING_ROLES = USBP_ROLES | {Role.ERO_OFFICER} | READ_ALL_ROLES
 
 
 def require_role(user, roles: set[str], action: str) -> None:
     if user.role not in roles:
         raise NotPermitted(f"Your role may not {action}.")
+
+
+def case_to_act_on(request, pk: int, roles: set[str], action: str) -> Case:
+    """A case the caller may act on: scope first (an existing case outside it answers 404,
+    as an absent one does, for every role that reads cases), then the role (403)."""
+    require_role(request.user, CASE_READING_ROLES, action)
+    case = cases_visible_to(request.user).filter(pk=pk).first()
+    if case is None:
+        raise OutOfScope("No such case.")
+    require_role(request.user, roles, action)
+    return case
 
 
 class PlacementPagination(CursorPagination):
@@ -69,10 +81,7 @@ class PlacementRequestCreate(APIView):
 
     @extend_schema(request=PlacementRequestInput, responses={201: PlacementOutput})
     def post(self, request, pk: int):
-        require_role(request.user, USBP_ROLES, "request placements")
-        case = Case.objects.filter(pk=pk).first()
-        if case is None:
-            raise OutOfScope("No such case.")
+        case = case_to_act_on(request, pk, USBP_ROLES, "request placements")
         data = PlacementRequestInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -210,10 +219,7 @@ class CriminalHistoryView(APIView):
 
     @extend_schema(request=CriminalHistoryInput, responses={201: CriminalHistoryInput})
     def post(self, request, pk: int):
-        require_role(request.user, USBP_ROLES | {Role.ERO_OFFICER}, "record checks")
-        case = Case.objects.filter(pk=pk).first()
-        if case is None:
-            raise OutOfScope("No such case.")
+        case = case_to_act_on(request, pk, USBP_ROLES | {Role.ERO_OFFICER}, "record checks")
         data = CriminalHistoryInput(data=request.data)
         data.is_valid(raise_exception=True)
         check = services.record_criminal_history_check(
@@ -391,6 +397,8 @@ class SubjectRelatives(APIView):
 # --- contractors and invoices -------------------------------------------------------------------
 
 INVOICE_ROLES = {Role.ERO_OFFICER, Role.MANAGER, Role.AUDITOR}
+# Managers and auditors read invoices; importing one writes (DESIGN.md: managers read-only).
+INVOICE_IMPORT_ROLES = {Role.ERO_OFFICER}
 
 
 class ContractorList(APIView):
@@ -407,7 +415,7 @@ class InvoiceUpload(APIView):
 
     @extend_schema(request=InvoiceUploadInput, responses={201: InvoiceOutput})
     def post(self, request, code: str):
-        require_role(request.user, {Role.ERO_OFFICER, Role.MANAGER}, "import invoices")
+        require_role(request.user, INVOICE_IMPORT_ROLES, "import invoices")
         contractor = Contractor.objects.filter(code=code).first()
         if contractor is None:
             raise OutOfScope("No such contractor.")
