@@ -90,7 +90,7 @@ class PlacementRequestCreate(APIView):
         for index, item in enumerate(needs.get("travel_companions", [])):
             companion_case = None
             if item.get("case"):
-                companion_case = Case.objects.filter(pk=item["case"]).first()
+                companion_case = cases_visible_to(request.user).filter(pk=item["case"]).first()
                 if companion_case is None:
                     raise InvalidInput(
                         {f"needs.travel_companions.{index}.case": ["No such case in your scope."]}
@@ -294,7 +294,8 @@ class MovementBoard(APIView):
         if carrier.get("agency"):
             agency = _unit(carrier["agency"], "carrier.agency")
         ids = list(dict.fromkeys(v["cases"]))
-        cases = list(Case.objects.filter(pk__in=ids))
+        # Scoped here, so a case outside the caller's scope reads exactly as an absent one.
+        cases = list(cases_visible_to(request.user).filter(pk__in=ids))
         if len(cases) != len(ids):
             raise InvalidInput({"cases": ["No such case in your scope."]})
         movement = services.schedule_movement(
@@ -320,7 +321,11 @@ def _movement_target(request, pk) -> Movement:
     """The movement a step acts on: one in scope, or one arriving at the caller's unit."""
     require_role(request.user, OPERATIONAL_ROLES, "act on movements")
     movement = Movement.objects.select_related("to_unit").filter(pk=pk).first()
-    if movement is None:
+    # Scope before input validation, so bad input on someone else's leg answers 404 too.
+    if movement is None or not (
+        selectors.movements_visible_to(request.user).filter(pk=pk).exists()
+        or selectors.can_receive(request.user, movement.to_unit)
+    ):
         raise OutOfScope("No such movement.")
     return movement
 
