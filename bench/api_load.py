@@ -180,6 +180,10 @@ def start_gunicorn(url: str, port: int, workers: int, threads: int, log: Path) -
         "gthread" if threads > 1 else "sync",
         "--timeout",
         "60",
+        # Locust keeps connections open between requests; gunicorn's 2 s default closed some
+        # while they waited in its queue, and the next request on them failed.
+        "--keep-alive",
+        "30",
     ]
     process = subprocess.Popen(
         cmd,
