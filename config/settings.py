@@ -245,6 +245,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "UnitKindEnum": "cases.models.UnitKind",
         "DocumentKindEnum": "cases.models.DocumentKind",
+        "ClockStatusEnum": "cases.models.ClockStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
