@@ -245,6 +245,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "UnitKindEnum": "cases.models.UnitKind",
         "DocumentKindEnum": "cases.models.DocumentKind",
+        # transfers
+        "CriminalHistoryStatusEnum": "transfers.models.CheckStatus",
+        "InvoiceLineStatusEnum": "transfers.models.LineStatus",
+        "PlacementStateEnum": "transfers.models.PlacementState",
+        "MovementStateEnum": "transfers.models.MovementState",
         "ClockStatusEnum": "cases.models.ClockStatus",
     },
     "POSTPROCESSING_HOOKS": [
