@@ -38,7 +38,8 @@ from .selectors import case_in_scope, cases_visible_to
 logger = logging.getLogger(__name__)
 
 SWEEP_BATCH_SIZE = 500
-EXTENDING_ROLES = {Role.USBP_SUPERVISOR, Role.MANAGER}
+# DESIGN.md: a supervisor approves documented extensions; managers keep read-only dashboards.
+EXTENDING_ROLES = {Role.USBP_SUPERVISOR}
 
 
 # --- start and stop, inside the transition's transaction -----------------------------------
@@ -338,7 +339,7 @@ def extend_clock(
         if not case_in_scope(actor, clock.case):
             raise OutOfScope("No such clock.")
         if actor.role not in EXTENDING_ROLES:
-            raise NotPermitted("Only a supervisor or a manager may extend a legal clock.")
+            raise NotPermitted("Only a supervisor may extend a legal clock.")
         if errors:
             raise InvalidInput(errors)
         if clock.stopped_at is not None:

@@ -1,14 +1,14 @@
-"""Matrix rows of the legal clocks: policies, breaches, the "Top 15", one clock, extensions.
+"""Matrix rows of the legal clocks (``/api/v1/sla/``): policies, breaches, the longest in
+custody, one clock and its extension.
 
-The list endpoints answer plain lists (API.md), so their scoping is asserted in
-tests/cases/test_sla_api.py rather than by ``listed_obj`` here.
+Who may do what, from DESIGN.md and API.md: breaches are for managers and supervisors; a
+clock is read by whoever may read its case; only a supervisor records an extension for
+"exceptional circumstances" (managers keep read-only dashboards, auditors read the trail).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-
-from cases import sla
 
 from .matrix import ANONYMOUS, Row
 
@@ -23,70 +23,81 @@ def _only(roles: dict, default: int = 403) -> dict:
     return expect
 
 
-def running_clock(world) -> dict:
-    case = world.case("booked")
-    clock = case.clocks.get(policy__name="custody_determination")
-    return {"clock": clock.pk, "new_due_at": (clock.due_at + timedelta(hours=12)).isoformat()}
+# A case's clocks are read by every role that reads the case: 404 out of scope.
+READ_CLOCK = _only(
+    {AGENT: (200, 404), SUPER: (200, 404), ERO: (200, 404), MANAGER: (200, 404)}
+    | {AUDITOR: (200, 404)}
+)
 
 
-def breached_clock(world) -> dict:
-    case = world.case("booked", hours_ago=49)
-    sla.sweep_clocks()
-    return {"clock": case.clocks.get(policy__name="custody_determination").pk, "case": case.pk}
+def breached(world):
+    clock = world.breached_clock()
+    return {"clock": clock.pk, "case": clock.case_id}
 
 
-def extend_body(world, objs, actor) -> dict:
-    return {"new_due_at": objs["new_due_at"], "justification": "Hospital transport."}
+def booked(world):
+    case = world.case("booked", hours_ago=30)
+    return {"case": case.pk}
+
+
+def running_clock(world):
+    clock = world.clock(world.case("booked"))
+    new_due_at = clock.effective_due_at + timedelta(hours=12)
+    return {"clock": clock.pk, "new_due_at": new_due_at.isoformat()}
+
+
+def extend_body(world, objs, actor):
+    return {
+        "new_due_at": objs["new_due_at"],
+        "justification": "Port of entry closed by flooding; no transport north for 12 hours.",
+    }
 
 
 ROWS = [
+    # Reference data, not scoped: the roles that watch the clocks read the policies.
     Row(
         "api-sla-policies",
         "GET",
         "/api/v1/sla/policies/",
-        _only({SUPER: 200, MANAGER: 200, AUDITOR: 200}),
+        _only({SUPER: (200, 200), MANAGER: (200, 200), AUDITOR: (200, 200)}),
     ),
     Row(
         "api-sla-breaches",
         "GET",
         "/api/v1/sla/breaches/",
-        _only({SUPER: 200, MANAGER: 200}),
-        setup=breached_clock,
+        # Managers and supervisors: a Tucson caller gets 200 without El Paso's breach.
+        _only({SUPER: (200, 200), MANAGER: (200, 200)}),
+        setup=breached,
+        listed_obj="case",
+        listed_field="case",
     ),
     Row(
         "api-sla-longest-in-custody",
         "GET",
-        "/api/v1/sla/longest-in-custody/?limit=15",
-        _only({SUPER: 200, MANAGER: 200, AUDITOR: 200}),
-        setup=breached_clock,
+        "/api/v1/sla/longest-in-custody/",
+        _only({SUPER: (200, 200), MANAGER: (200, 200), AUDITOR: (200, 200)}),
+        setup=booked,
+        listed_obj="case",
+        listed_field="case",
     ),
+    Row("api-sla-clock", "GET", "/api/v1/sla/clocks/{clock}/", READ_CLOCK, setup=running_clock),
     Row(
         "api-sla-clock",
         "GET",
         "/api/v1/sla/clocks/{clock}/",
-        _only(
-            {
-                AGENT: (200, 404),
-                SUPER: (200, 404),
-                ERO: (200, 404),
-                MANAGER: (200, 404),
-                AUDITOR: (200, 404),
-            }
-        ),
-        setup=running_clock,
+        READ_CLOCK,
+        setup=breached,
+        label="GET api-sla-clock (breached)",
     ),
     Row(
         "api-sla-clock-extend",
         "POST",
         "/api/v1/sla/clocks/{clock}/extend/",
+        # Only a supervisor extends; whoever else reads the clock is refused (403), and an
+        # out-of-scope caller learns nothing (404).
         _only(
-            {
-                AGENT: (403, 404),
-                SUPER: (200, 404),
-                ERO: (403, 404),
-                MANAGER: (200, 404),
-                AUDITOR: (403, 404),
-            }
+            {SUPER: (200, 404), AGENT: (403, 404), ERO: (403, 404), MANAGER: (403, 404)}
+            | {AUDITOR: (403, 404)}
         ),
         setup=running_clock,
         body=extend_body,
