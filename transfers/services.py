@@ -144,7 +144,7 @@ def _placement_event(
         case=placement.case,
         actor=actor,
         transition=event_type.split(".", 1)[1],
-        reason=payload.pop("reason", ""),
+        reason=payload.get("reason", ""),
         payload={
             "placement": placement.pk,
             "from": from_state,
@@ -557,7 +557,7 @@ def _movement_event(
         case=None,
         actor=actor,
         transition=event_type.split(".", 1)[1],
-        reason=payload.pop("reason", ""),
+        reason=payload.get("reason", ""),
         payload={
             "movement": movement.pk,
             "trip_number": movement.trip_number,
