@@ -64,12 +64,17 @@ def _nice_max(value: float) -> float:
 
 
 def grouped_bars(
-    *, slug: str, title: str, labels: list[str], series: list[tuple[str, list[float]]]
+    *,
+    slug: str,
+    title: str,
+    labels: list[str],
+    series: list[tuple[str, list[float]]],
+    empty: str = "No data in this period.",
 ) -> SafeString:
     """Horizontal bars, one group per label, one bar per series (e.g. 7 and 30 days)."""
-    bar_h, gap = 16, 12
-    left, right, top = 170, 50, 34
-    width = 640
+    bar_h, gap = 18, 12
+    left, right, top = 180, 44, 34
+    width = 520
     group_h = bar_h * len(series) + gap
     height = top + max(1, len(labels)) * group_h + 10
     top_value = _nice_max(max([max(v, default=0) for _, v in series] + [0]))
@@ -84,10 +89,13 @@ def grouped_bars(
         parts.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{PALETTE[s]}"/>')
         parts.append(_text(x + 18, 17, name, size=12))
     if not labels:
-        parts.append(_text(left, top + 14, "No breaches in this period."))
+        parts.append(_text(left + 8, top + 14, empty))
     for i, label in enumerate(labels):
         y0 = top + i * group_h
-        parts.append(_text(left - 8, y0 + bar_h * len(series) / 2 + 4, label, anchor="end"))
+        short = label if len(label) <= 22 else label[:21] + "…"
+        parts.append(
+            _text(left - 8, y0 + bar_h * len(series) / 2 + 4, short, anchor="end", size=14)
+        )
         for s, (_, vals) in enumerate(series):
             value = vals[i]
             w = plot_w * value / top_value
@@ -96,7 +104,7 @@ def grouped_bars(
                 f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h - 2}" '
                 f'fill="{PALETTE[s]}"/>'
             )
-            parts.append(_text(left + w + 4, y + bar_h - 5, f"{int(value)}", size=11))
+            parts.append(_text(left + w + 4, y + bar_h - 5, f"{value:g}", size=13))
     parts.append(f'<line x1="{left}" y1="{top - 4}" x2="{left}" y2="{height - 8}" stroke="{INK}"/>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text node is escaped above
@@ -115,8 +123,8 @@ def columns(
 ) -> SafeString:
     """Vertical columns (a histogram or, with ``cumulative``, a Pareto chart with its
     cumulative-percentage line on a right-hand axis)."""
-    width, height = 640, 300
-    left, right, top, bottom = 56, 56 if cumulative else 20, 20, 86
+    width, height = 520, 300
+    left, right, top, bottom = 72, 48 if cumulative else 16, 20, 90
     plot_w, plot_h = width - left - right, height - top - bottom
     n = max(1, len(labels))
     slot = plot_w / n
@@ -147,11 +155,11 @@ def columns(
             f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w:.1f}" '
             f'height="{h:.1f}" fill="{colour}"/>'
         )
-        parts.append(_text(x + bar_w / 2, top + plot_h - h - 4, f"{int(value)}", "middle", 11))
+        parts.append(_text(x + bar_w / 2, top + plot_h - h - 4, f"{int(value)}", "middle", 13))
         cx = left + i * slot + slot / 2
         ly = top + plot_h + 14
         parts.append(
-            _text(cx, ly, label, anchor="end", size=11, transform=f"rotate(-35 {cx:.1f} {ly})")
+            _text(cx, ly, label, anchor="end", size=12, transform=f"rotate(-35 {cx:.1f} {ly})")
         )
         running += value
         points.append((cx, top + plot_h * (1 - running / total)))
@@ -224,6 +232,7 @@ def breaches_by_policy_and_unit(user: User, now: datetime) -> list[Chart]:
                         ("Last 7 days", [data[k][0] for k in labels]),
                         ("Last 30 days", [data[k][1] for k in labels]),
                     ],
+                    empty="No breaches in the last 30 days.",
                 ),
                 headers=["", "Last 7 days", "Last 30 days"],
                 rows=[[k, data[k][0], data[k][1]] for k in labels],
@@ -281,6 +290,7 @@ def longest_in_custody(user: User, now: datetime, limit: int = 15) -> tuple[Char
             title=f"The {limit} longest in custody (hours)",
             labels=labels,
             series=[("Hours since apprehension", values)],
+            empty="Nobody in custody.",
         ),
         headers=["Case", "Station", "State", "Hours"],
         rows=[
@@ -311,7 +321,7 @@ def rejection_pareto(user: User, now: datetime) -> Chart:
         svg=columns(
             slug="pareto",
             title="Rejection reasons (Pareto)",
-            labels=[lb if len(lb) <= 22 else lb[:21] + "…" for lb in labels],
+            labels=[lb if len(lb) <= 18 else lb[:17] + "…" for lb in labels],
             values=values,
             y_label="rejections",
             cumulative=True,
@@ -355,6 +365,7 @@ def resubmission_rate(user: User) -> tuple[Chart, dict]:
             title="Share of submitted cases that had to be resubmitted (%)",
             labels=[c for c, _ in rates],
             series=[("% resubmitted", [round(r) for _, r in rates])],
+            empty="No submissions yet.",
         ),
         headers=["Station", "Submitted", "Resubmitted", "Rate"],
         rows=[[c, su, re, f"{100 * re / su:.0f}%"] for c, su, re in rows],
@@ -383,6 +394,7 @@ def data_quality_by_station(user: User, now: datetime) -> Chart:
             title="Data-quality warnings acknowledged at submission",
             labels=[k for k, _ in ordered],
             series=[("Warnings", [v for _, v in ordered])],
+            empty="No warnings acknowledged in the last 30 days.",
         ),
         headers=["Station", "Warnings"],
         rows=[[k, v] for k, v in ordered],
@@ -393,7 +405,15 @@ def dashboard(user: User, now: datetime) -> dict:
     longest, longest_cases = longest_in_custody(user, now)
     resubmission, resubmission_summary = resubmission_rate(user)
     open_cases = selectors.cases_visible_to(user).filter(state__in=OPEN_STATES)
+    left = list(
+        selectors.cases_visible_to(user)
+        .filter(closed_at__gte=now - timedelta(days=7))
+        .order_by("-closed_at", "-id")[:15]
+    )
+    for case in left:
+        case.hours_in_custody = round(_hours(case.closed_at - case.subject.apprehended_at), 1)
     return {
+        "left_custody": left,
         "charts": [
             *breaches_by_policy_and_unit(user, now),
             custody_distribution(user, now),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
@@ -43,7 +44,27 @@ def seed_users(password: str) -> list[User]:
             user.set_password(password)
             user.save(update_fields=["password"])
             users.append(user)
+        national_read_only = _national_read_only_group()
+        for user in users:
+            if user.role in NATIONAL_READERS:
+                user.groups.add(national_read_only)
     return users
+
+
+# The README sends managers and auditors to the admin: they read everything there, and
+# change nothing (the services are the only writers).
+NATIONAL_READERS = (Role.MANAGER, Role.AUDITOR)
+READ_ONLY_APPS = ("cases", "transfers", "notifications")
+
+
+def _national_read_only_group() -> Group:
+    group, _ = Group.objects.get_or_create(name="National read-only")
+    group.permissions.set(
+        Permission.objects.filter(
+            content_type__app_label__in=READ_ONLY_APPS, codename__startswith="view_"
+        )
+    )
+    return group
 
 
 DEMO_SUBJECTS = [

@@ -204,3 +204,90 @@ class RejectForm(forms.Form):
         label="Comment for the agent",
         help_text="Say exactly what to fix. Required with 'Other'.",
     )
+
+
+# --- placement, ORR and movements (the transfers app's services) ---------------------------
+
+
+class PlacementRequestForm(forms.Form):
+    pregnant = forms.BooleanField(required=False)
+    disability = forms.BooleanField(required=False)
+    medical_notes = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    languages = forms.CharField(
+        required=False, max_length=200, help_text="Comma-separated, e.g. Spanish, K'iche'."
+    )
+    sponsor_name = forms.CharField(required=False, max_length=200, label="Potential sponsor")
+    sponsor_relationship = forms.CharField(required=False, max_length=100, label="Relationship")
+    sponsor_phone = forms.CharField(required=False, max_length=40, label="Sponsor phone")
+    sponsor_address = forms.CharField(required=False, max_length=300, label="Sponsor address")
+
+    def needs(self):
+        from transfers.services import PlacementNeeds
+
+        data = self.cleaned_data
+        sponsor = {
+            key: data[f"sponsor_{key}"].strip()
+            for key in ("name", "relationship", "phone", "address")
+            if data[f"sponsor_{key}"].strip()
+        }
+        return PlacementNeeds(
+            pregnant=data["pregnant"],
+            disability=data["disability"],
+            medical_notes=data["medical_notes"],
+            languages=[x.strip() for x in data["languages"].split(",") if x.strip()],
+            sponsor=sponsor,
+        )
+
+
+class DesignateForm(forms.Form):
+    facility = forms.ModelChoiceField(
+        queryset=Unit.objects.filter(kind=UnitKind.CARE_PROVIDER).order_by("code"),
+        to_field_name="code",
+        label="Care provider",
+        empty_label=None,
+        widget=forms.RadioSelect,
+    )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Reason for declining"
+    )
+
+
+class MovementForm(forms.Form):
+    cases = forms.ModelMultipleChoiceField(
+        queryset=Case.objects.none(), widget=forms.CheckboxSelectMultiple, label="Manifest"
+    )
+    to_unit = forms.ModelChoiceField(
+        queryset=Unit.objects.filter(
+            kind__in=[UnitKind.DETENTION_FACILITY, UnitKind.USMS_DISTRICT, UnitKind.CARE_PROVIDER]
+        ).order_by("kind", "code"),
+        label="Destination",
+    )
+    scheduled_pickup_at = forms.DateTimeField(
+        label="Pickup (local time)", widget=DateTimeLocalInput()
+    )
+    carrier_agency = forms.ModelChoiceField(
+        queryset=Unit.objects.filter(kind=UnitKind.AGENCY).order_by("code"),
+        required=False,
+        label="Carrier agency",
+        help_text="Either an agency or a contractor.",
+    )
+    contractor = forms.ModelChoiceField(queryset=Unit.objects.none(), required=False)
+    distance_miles = forms.DecimalField(min_value=0, max_digits=8, decimal_places=1, initial=0)
+
+    def __init__(self, *args, ready, **kwargs):
+        from transfers.selectors import contractors
+
+        super().__init__(*args, **kwargs)
+        self.fields["cases"].queryset = ready
+        self.fields["cases"].label_from_instance = lambda c: (
+            f"{c.case_number} {c.subject} ({c.get_demographic_display()}"
+            + (f", to {c.designated_provider.code}" if c.designated_provider_id else "")
+            + f") at {c.custody_unit.code}"
+        )
+        self.fields["contractor"].queryset = contractors().filter(active=True)
+        self.fields["contractor"].label = "Transport contractor"

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views, views_inbox
+from . import views, views_inbox, views_transfers
 
 app_name = "web"
 
@@ -31,9 +31,34 @@ urlpatterns = [
     path("review/<int:pk>/", views.review, name="review"),
     path("review/<int:pk>/accept/", views.review_accept, name="review-accept"),
     path("review/<int:pk>/reject/", views.review_reject, name="review-reject"),
+    path(
+        "cases/<int:pk>/placement/",
+        views_transfers.placement_request,
+        name="placement-request",
+    ),
+    # ORR intake
+    path("orr/", views_transfers.orr_queue, name="orr-queue"),
+    path("orr/placements/<int:pk>/", views_transfers.orr_placement, name="orr-placement"),
+    path(
+        "orr/placements/<int:pk>/designate/",
+        views_transfers.orr_designate,
+        name="orr-designate",
+    ),
+    path("orr/placements/<int:pk>/decline/", views_transfers.orr_decline, name="orr-decline"),
+    # movements
+    path("movements/", views_transfers.movement_board, name="movement-board"),
+    path("movements/schedule/", views_transfers.movement_schedule, name="movement-schedule"),
+    path("movements/<int:pk>/depart/", views_transfers.movement_depart, name="movement-depart"),
+    path("movements/<int:pk>/arrive/", views_transfers.movement_arrive, name="movement-arrive"),
+    path(
+        "movements/<int:pk>/handover/",
+        views_transfers.movement_handover,
+        name="movement-handover",
+    ),
     # manager
     path("dashboard/", views.dashboard, name="dashboard"),
     # everyone
     path("inbox/", views_inbox.inbox, name="inbox"),
     path("inbox/badge/", views_inbox.badge, name="inbox-badge"),
+    path("inbox/<int:pk>/read/", views_inbox.mark_read, name="inbox-read"),
 ]

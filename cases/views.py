@@ -396,7 +396,10 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     case = _visible_case(request, pk)
     context = _packet_context(request, case)
     context.update(
-        accept_form=AcceptForm(), reject_form=RejectForm(), review=True, next_case=_next(request)
+        accept_form=AcceptForm(auto_id="accept_%s"),
+        reject_form=RejectForm(auto_id="reject_%s"),
+        review=True,
+        next_case=_next(request),
     )
     return render(request, "cases/review.html", context)
 
@@ -434,7 +437,7 @@ def review_accept(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def review_reject(request: HttpRequest, pk: int) -> HttpResponse:
     case = _visible_case(request, pk)
-    form = RejectForm(request.POST)
+    form = RejectForm(request.POST, auto_id="reject_%s")
     form.is_valid()
     try:
         services.reject_case(
@@ -447,7 +450,7 @@ def review_reject(request: HttpRequest, pk: int) -> HttpResponse:
         for name, errors in exc.fields.items():
             form.add_error(name if name in form.fields else None, errors)
         context = _packet_context(request, case)
-        context.update(accept_form=AcceptForm(), reject_form=form, review=True)
+        context.update(accept_form=AcceptForm(auto_id="accept_%s"), reject_form=form, review=True)
         return render(request, "cases/review.html", context, status=422)
     except InvalidTransition as exc:
         return _conflict(request, exc, reverse("web:review-queue"))

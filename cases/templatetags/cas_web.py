@@ -88,3 +88,8 @@ def extra_nav_links(context) -> list[tuple[str, str, bool]]:
         except NoReverseMatch:
             continue
     return out
+
+
+@register.filter
+def as_list(value) -> list:
+    return [value] if value is not None else []

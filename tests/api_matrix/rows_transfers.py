@@ -1,249 +1,349 @@
-"""Matrix rows of the transfers app: placements (ORR), care providers, criminal-history
-summaries, family links, movements and contractors' invoices."""
+"""Matrix rows of the transfers app: UAC placement requests and ORR's answers, care-provider
+capacity, criminal-history checks, family links, movements and hand-overs, contractors and
+their invoices.
+
+Who may do what, from DESIGN.md and API.md:
+
+* the station (agent, supervisor) requests a placement; ORR intake sees every request (and
+  a child's case only through it) and designates or declines; the requesting side cancels;
+* ERO officers schedule movements; agents too for the door they own (USMS), so the
+  scheduling row carries an adult to the Marshals; the crew records departure and arrival;
+  the *receiving* unit confirms a hand-over (ORR for a care provider), and may record the
+  arrival at its door, never a departure from someone else's;
+* managers and auditors read, never act; partner systems see none of this.
+
+The rule for an object addressed by id, as in ``rows_cases``: a role that may read such
+objects gets 404 for one outside its scope (existence does not leak) and 403 for one it
+sees but may not act on; a role that never reads them gets 403.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from cases.models import Unit
-from transfers import reference, services
-from transfers.models import Contractor
-
-from .matrix import ANONYMOUS, Row
+from .matrix import ANONYMOUS, CARE_PROVIDER, CONTRACTOR, Row
 
 AGENT, SUPER, ERO, ORR = "usbp_agent", "usbp_supervisor", "ero_officer", "orr_intake"
 MANAGER, AUDITOR, PARTNER = "manager", "auditor", "partner_system"
-ALL = (AGENT, SUPER, ERO, ORR, MANAGER, AUDITOR, PARTNER)
+CASE_ROLES = (AGENT, SUPER, ERO, MANAGER, AUDITOR)
 
 
 def _expect(default, **overrides) -> dict:
-    expect = {role: default for role in ALL}
-    expect[ANONYMOUS] = 401
+    """Every case-reading role gets ``default``; ORR and partner systems 403; anonymous 401."""
+    expect = {role: default for role in CASE_ROLES}
+    expect |= {ORR: 403, PARTNER: 403, ANONYMOUS: 401}
     expect.update(overrides)
     return expect
 
 
-def _orr(world):
-    return world.user(ORR, "ORR-INTAKE")
+SEE = (200, 404)  # reads it in scope, 404 outside
+REFUSED = (403, 404)  # sees it in scope but may not act, 404 outside
+
+# --- setups -----------------------------------------------------------------------------------
 
 
-def requested(world):
-    reference.load()
-    case = world.case("booked", demographic="uac")
-    placement = services.request_placement(
-        case=case, actor=world.owner_agent, needs=services.PlacementNeeds()
-    )
-    return {"case": case.pk, "placement": placement.pk, "subject": case.subject_id}
-
-
-def uac_case(world):
-    reference.load()
+def uac_booked(world):
+    world.transfers_reference()
     return {"case": world.case("booked", demographic="uac").pk}
 
 
+def adult_booked(world):
+    case = world.case("booked")
+    return {"case": case.pk, "subject": case.subject_id}
+
+
+def placed_child(world):
+    placement = world.placement("requested")
+    return {"case": placement.case_id, "subject": placement.case.subject_id}
+
+
+def requested(world):
+    placement = world.placement("requested")
+    return {"placement": placement.pk, "case": placement.case_id}
+
+
+def movement_setup(*, uac: bool = False, state: str = "scheduled"):
+    def setup(world):
+        movement = world.movement(uac=uac, state=state)
+        return {"movement": movement.pk}
+
+    return setup
+
+
 def adult_accepted(world):
-    reference.load()
-    return {"case": world.case("accepted").pk}
+    world.transfers_reference()
+    case = world.case("accepted")
+    case.refresh_from_db()
+    return {"case": case.pk, "from_unit": case.custody_unit.code}
 
 
-def uac_movement(world, depart: bool = False):
-    """An accepted child designated to ORR-CP-BRO, on a leg from EPT-EPS leaving soon."""
-    reference.load()
-    case = world.case("accepted", demographic="uac")
-    placement = services.request_placement(
-        case=case, actor=world.owner_agent, needs=services.PlacementNeeds()
-    )
-    provider = Unit.objects.get(code="ORR-CP-BRO")
-    services.designate_placement(placement=placement, actor=_orr(world), facility=provider)
-    movement = services.schedule_movement(
-        actor=world.owner_officer,
-        from_unit=Unit.objects.get(code="EPT-EPS"),
-        to_unit=provider,
-        cases=[case],
-        scheduled_pickup_at=timezone.now() + timedelta(hours=1),
-        contractor=Contractor.objects.get(code="sw-transport"),
-        distance_miles=Decimal("800"),
-    )
-    if depart:
-        services.depart_movement(movement=movement, actor=world.owner_officer)
-    return {"case": case.pk, "movement": movement.pk}
+def arrived_leg(world):
+    movement = world.movement(state="arrived")
+    return {"trip_number": movement.trip_number, "cost": str(movement.cost)}
 
 
-def departed(world):
-    return uac_movement(world, depart=True)
+def invoiced(world):
+    return {"invoice": world.invoice().pk}
 
 
-def contractor(world):
-    reference.load()
-    return {"code": "sw-transport"}
+# --- bodies -----------------------------------------------------------------------------------
+
+NEEDS = {
+    "needs": {"pregnant": False, "disability": False, "medical_notes": "", "tender_age": True},
+    "languages": ["es"],
+}
 
 
-INVOICE_CSV = b"line,trip_number,service_date,persons,miles,amount\n1,MV261124-00001,,1,10,99\n"
-
-
-def invoice(world):
-    reference.load()
-    made = services.import_invoice(
-        contractor=Contractor.objects.get(code="sw-transport"),
-        number="SWT-1",
-        content=INVOICE_CSV,
-        actor=world.owner_officer,
-    )
-    return {"invoice": made.pk}
-
-
-def invoice_body(world, objs, actor):
-    return {"number": "SWT-9", "file": SimpleUploadedFile("invoice.csv", INVOICE_CSV)}
-
-
-def movement_body(world, objs, actor):
+def usms_leg(world, objs, actor):
     return {
-        "from_unit": "EPT-EPS",
-        "to_unit": world.unit_code("detention_facility", "ELP"),
+        "from_unit": objs["from_unit"],
+        "to_unit": "USMS-TXW-ELP",
         "cases": [objs["case"]],
-        "carrier": {"contractor": "sw-transport"},
+        "carrier": {"contractor": CONTRACTOR},
         "scheduled_pickup_at": (timezone.now() + timedelta(hours=2)).isoformat(),
         "distance_miles": "12",
     }
 
 
-# Reading through scope: case roles in scope, 404 out; ORR sees every placement; partners none.
-SCOPED_READ = _expect((200, 404), **{ORR: 200, PARTNER: 403})
-ORR_ACTS = _expect((403, 404), **{ORR: 200, PARTNER: 403})
-REQUESTING_SIDE = _expect((200, 404), **{ORR: 403, MANAGER: (403, 404), AUDITOR: (403, 404)}) | {
-    PARTNER: 403
-}
-INVOICE_READ = _expect(403, **{ERO: 200, MANAGER: 200, AUDITOR: 200})
+def invoice_body(world, objs, actor):
+    csv = (
+        "line,trip_number,service_date,persons,miles,amount\n"
+        f"1,{objs['trip_number']},{timezone.localdate()},1,30,{objs['cost']}\n"
+    )
+    return {
+        "number": "INV-2026-0042",
+        "file": SimpleUploadedFile("invoice.csv", csv.encode(), content_type="text/csv"),
+    }
+
+
+REASON = {"reason": "The child was reunified with a parent at the station."}
 
 ROWS = [
+    # --- placements --------------------------------------------------------------------------
     Row(
         "api-placement-request",
         "POST",
         "/api/v1/cases/{case}/placement-request/",
-        _expect(403, **{AGENT: (201, 404), SUPER: (201, 404)}),
-        setup=uac_case,
-        body={"needs": {"tender_age": False}, "languages": ["es"]},
+        _expect(REFUSED, **{AGENT: (201, 404), SUPER: (201, 404)}),
+        setup=uac_booked,
+        body=NEEDS,
     ),
     Row(
         "api-placements",
         "GET",
         "/api/v1/placements/",
-        _expect((200, 200), **{ORR: 200, PARTNER: 403}),
+        # ORR intake sees every request; the others only their cases' requests.
+        _expect((200, 200), **{ORR: 200}),
         setup=requested,
         listed_obj="placement",
     ),
-    Row("api-placement", "GET", "/api/v1/placements/{placement}/", SCOPED_READ, setup=requested),
+    Row(
+        "api-placement",
+        "GET",
+        "/api/v1/placements/{placement}/",
+        _expect(SEE, **{ORR: 200}),
+        setup=requested,
+    ),
     Row(
         "api-placement-designate",
         "POST",
         "/api/v1/placements/{placement}/designate/",
-        ORR_ACTS,
+        _expect(REFUSED, **{ORR: 200}),
         setup=requested,
-        body={"facility": "ORR-CP-BRO"},
+        body={"facility": CARE_PROVIDER},
     ),
     Row(
         "api-placement-decline",
         "POST",
         "/api/v1/placements/{placement}/decline/",
-        ORR_ACTS,
+        _expect(REFUSED, **{ORR: 200}),
         setup=requested,
-        body={"reason": "No bed for a sibling group of four."},
+        body={"reason": "No bed for a tender-age girl within 24 hours; re-request tomorrow."},
     ),
     Row(
         "api-placement-cancel",
         "POST",
         "/api/v1/placements/{placement}/cancel/",
-        REQUESTING_SIDE,
+        # The requesting side withdraws (the station, or ERO holding the child); ORR declines.
+        _expect(REFUSED, **{AGENT: SEE, SUPER: SEE, ERO: SEE}),
         setup=requested,
-        body={"reason": "Parent located; processed as a family unit."},
+        body=REASON,
     ),
-    Row("api-care-providers", "GET", "/api/v1/care-providers/", _expect(200, **{PARTNER: 403})),
+    Row(
+        "api-care-providers",
+        "GET",
+        "/api/v1/care-providers/",
+        _expect((200, 200), **{ORR: 200}),
+    ),
+    # --- checks and family links ----------------------------------------------------------------
     Row(
         "api-criminal-history",
         "POST",
         "/api/v1/cases/{case}/criminal-history/",
-        _expect(403, **{AGENT: (201, 404), SUPER: (201, 404), ERO: (201, 404)}),
-        setup=adult_accepted,
-        body={"status": "no_record"},
+        _expect(REFUSED, **{AGENT: (201, 404), SUPER: (201, 404), ERO: (201, 404)}),
+        setup=adult_booked,
+        body={"status": "no_record", "source": "IDENT/NGI"},
     ),
     Row(
         "api-case-relatives",
         "GET",
         "/api/v1/cases/{case}/relatives/",
-        SCOPED_READ,
-        setup=requested,
+        # ORR sees no adult's case: 404 as for anything absent.
+        _expect(SEE, **{ORR: 404}),
+        setup=adult_booked,
+    ),
+    Row(
+        "api-case-relatives",
+        "GET",
+        "/api/v1/cases/{case}/relatives/",
+        _expect(SEE, **{ORR: 200}),
+        setup=placed_child,
+        label="GET api-case-relatives (child with a placement request)",
     ),
     Row(
         "api-subject-relatives",
         "GET",
         "/api/v1/subjects/{subject}/relatives/",
-        SCOPED_READ,
-        setup=requested,
+        _expect(SEE, **{ORR: 404}),
+        setup=adult_booked,
     ),
+    Row(
+        "api-subject-relatives",
+        "GET",
+        "/api/v1/subjects/{subject}/relatives/",
+        _expect(SEE, **{ORR: 200}),
+        setup=placed_child,
+        label="GET api-subject-relatives (child with a placement request)",
+    ),
+    # --- movements ----------------------------------------------------------------------------
     Row(
         "api-movements",
         "GET",
         "/api/v1/movements/",
-        _expect((200, 200), **{ORR: 200, PARTNER: 403}),
-        setup=uac_movement,
+        # A child's leg to ORR's care provider: on ORR's board too.
+        _expect((200, 200), **{ORR: 200}),
+        setup=movement_setup(uac=True),
         listed_obj="movement",
     ),
     Row(
         "api-movements",
         "POST",
         "/api/v1/movements/",
-        # Out of scope the case is unknown input (400), as for relatives at booking.
-        _expect(403, **{AGENT: (201, 400), SUPER: (201, 400), ERO: (201, 400)}),
+        # A case outside the caller's scope is refused as input (400), as booking is.
+        _expect((403, 403), **{AGENT: (201, 400), SUPER: (201, 400), ERO: (201, 400)}),
         setup=adult_accepted,
-        body=movement_body,
+        body=usms_leg,
     ),
-    Row("api-movement", "GET", "/api/v1/movements/{movement}/", SCOPED_READ, setup=uac_movement),
+    Row(
+        "api-movement",
+        "GET",
+        "/api/v1/movements/{movement}/",
+        _expect(SEE, **{ORR: 404}),
+        setup=movement_setup(),
+    ),
+    Row(
+        "api-movement",
+        "GET",
+        "/api/v1/movements/{movement}/",
+        _expect(SEE, **{ORR: 200}),
+        setup=movement_setup(uac=True),
+        label="GET api-movement (child to a care provider)",
+    ),
     Row(
         "api-movement-depart",
         "POST",
         "/api/v1/movements/{movement}/depart/",
-        _expect((200, 404), **{MANAGER: (403, 404), AUDITOR: (403, 404), ORR: 200, PARTNER: 403}),
-        setup=uac_movement,
+        _expect(REFUSED, **{AGENT: SEE, SUPER: SEE, ERO: SEE, ORR: 404}),
+        setup=movement_setup(),
+        body={},
+    ),
+    Row(
+        "api-movement-depart",
+        "POST",
+        "/api/v1/movements/{movement}/depart/",
+        # ORR receives the child; it does not record the departure from the station.
+        _expect(REFUSED, **{AGENT: SEE, SUPER: SEE, ERO: SEE, ORR: 403}),
+        setup=movement_setup(uac=True),
+        body={},
+        label="POST api-movement-depart (child to a care provider)",
+    ),
+    Row(
+        "api-movement-arrive",
+        "POST",
+        "/api/v1/movements/{movement}/arrive/",
+        _expect(REFUSED, **{AGENT: SEE, SUPER: SEE, ERO: SEE, ORR: 404}),
+        setup=movement_setup(state="in_transit"),
         body={},
     ),
     Row(
         "api-movement-arrive",
         "POST",
         "/api/v1/movements/{movement}/arrive/",
-        _expect((200, 404), **{MANAGER: (403, 404), AUDITOR: (403, 404), ORR: 200, PARTNER: 403}),
-        setup=departed,
+        _expect(REFUSED, **{AGENT: SEE, SUPER: SEE, ERO: SEE, ORR: 200}),
+        setup=movement_setup(uac=True, state="in_transit"),
+        body={},
+        label="POST api-movement-arrive (child to a care provider)",
+    ),
+    Row(
+        "api-movement-handover",
+        "POST",
+        "/api/v1/movements/{movement}/handover/",
+        # Only the receiving unit signs: ERO El Paso for its detention facility.
+        _expect(REFUSED, **{ERO: SEE, ORR: 404}),
+        setup=movement_setup(state="in_transit"),
         body={},
     ),
     Row(
         "api-movement-handover",
         "POST",
         "/api/v1/movements/{movement}/handover/",
-        # Only the receiving side (ORR for its care providers) signs for the children.
-        _expect((403, 404), **{ORR: 200, PARTNER: 403}),
-        setup=departed,
+        _expect(REFUSED, **{ORR: 200}),
+        setup=movement_setup(uac=True, state="arrived"),
         body={},
+        label="POST api-movement-handover (child to a care provider)",
     ),
     Row(
         "api-movement-cancel",
         "POST",
         "/api/v1/movements/{movement}/cancel/",
-        REQUESTING_SIDE,
-        setup=uac_movement,
-        body={"reason": "Bus broke down."},
+        _expect(REFUSED, **{AGENT: SEE, SUPER: SEE, ERO: SEE, ORR: 404}),
+        setup=movement_setup(),
+        body={"reason": "The bus broke down; rescheduled for tomorrow."},
     ),
-    Row("api-contractors", "GET", "/api/v1/contractors/", INVOICE_READ, setup=contractor),
+    Row(
+        "api-movement-cancel",
+        "POST",
+        "/api/v1/movements/{movement}/cancel/",
+        _expect(REFUSED, **{AGENT: SEE, SUPER: SEE, ERO: SEE, ORR: 403}),
+        setup=movement_setup(uac=True),
+        body={"reason": "The bus broke down; rescheduled for tomorrow."},
+        label="POST api-movement-cancel (child to a care provider)",
+    ),
+    # --- contractors and invoices ---------------------------------------------------------------
+    Row(
+        "api-contractors",
+        "GET",
+        "/api/v1/contractors/",
+        _expect(403, **{ERO: (200, 200), MANAGER: (200, 200), AUDITOR: (200, 200)}),
+    ),
     Row(
         "api-contractor-invoices",
         "POST",
-        "/api/v1/contractors/{code}/invoices/",
-        _expect(403, **{ERO: 201, MANAGER: 201}),
-        setup=contractor,
+        f"/api/v1/contractors/{CONTRACTOR}/invoices/",
+        # ERO imports (contracts are national, so any AOR); managers and auditors only read.
+        _expect(403, **{ERO: (201, 201)}),
+        setup=arrived_leg,
         body=invoice_body,
         format="multipart",
     ),
-    Row("api-invoice", "GET", "/api/v1/invoices/{invoice}/", INVOICE_READ, setup=invoice),
+    Row(
+        "api-invoice",
+        "GET",
+        "/api/v1/invoices/{invoice}/",
+        _expect(403, **{ERO: (200, 200), MANAGER: (200, 200), AUDITOR: (200, 200)}),
+        setup=invoiced,
+    ),
 ]
