@@ -56,8 +56,11 @@ class PrivateRedis:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
-            + ["--save", "", "--appendonly", "no"],
+            [
+                "redis-server",
+                *("--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no"),
+            ],
             stdout=self.log.open("ab"),
             stderr=subprocess.STDOUT,
         )
@@ -87,9 +90,11 @@ def start_worker(broker_url: str, data_dir: Path, **env_extra: str) -> subproces
     }
     log = (data_dir / "worker.log").open("ab")
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-B", "--pool=solo"]
-        + ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "warning"]
-        + ["-s", str(data_dir / "beat-schedule")],
+        [
+            *(sys.executable, "-m", "celery", "-A", "config", "worker", "-B", "--pool=solo"),
+            *("--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "warning"),
+            *("-s", str(data_dir / "beat-schedule")),
+        ],
         cwd=settings.BASE_DIR,
         env=env,
         stdout=log,
