@@ -10,6 +10,8 @@ from .models import (
     Document,
     EventLogEntry,
     FamilyLink,
+    IdempotencyKey,
+    ReadAccess,
     SlaClock,
     SlaExtension,
     SlaPolicy,
@@ -74,3 +76,16 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 
 for model in (ApprehensionEvent, Document, FamilyLink, SlaClock, SlaExtension):
     admin.site.register(model, ReadOnlyAdmin)
+
+
+@admin.register(ReadAccess)
+class ReadAccessAdmin(ReadOnlyAdmin):
+    list_display = ("at", "user", "case", "what", "ip", "request_id")
+    list_filter = ("what",)
+    search_fields = ("user__username", "case__case_number", "request_id")
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "user", "key", "method", "path", "status_code")
+    search_fields = ("user__username", "key")

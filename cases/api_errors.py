@@ -112,3 +112,72 @@ def exception_handler(exc, context):
     response.data = body
     response.status_code = default_status if code != "error" else response.status_code
     return response
+
+
+# --- failures outside DRF views (Django's handlers, django-axes) ---------------------------
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _json_error(code: str, message: str, status_code: int):
+    from django.http import JsonResponse
+
+    return JsonResponse(error_body(code, message), status=status_code)
+
+
+def not_found(request, exception=None):
+    """handler404: unknown URLs under /api/ answer in the API's shape."""
+    if _is_api(request):
+        return _json_error("not_found", "Not found.", 404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def bad_request(request, exception=None):
+    """handler400 (e.g. a malformed multipart body or a disallowed host)."""
+    if _is_api(request):
+        return _json_error("invalid", "Malformed request.", 400)
+    from django.views.defaults import bad_request as default
+
+    return default(request, exception)
+
+
+def permission_denied(request, exception=None):
+    if _is_api(request):
+        return _json_error("forbidden", "You may not do this.", 403)
+    from django.views.defaults import permission_denied as default
+
+    return default(request, exception)
+
+
+def server_error(request):
+    """handler500: a bug still answers JSON to API clients (and is logged by Django)."""
+    if _is_api(request):
+        from django.http import JsonResponse
+
+        return JsonResponse(
+            {"error": {"code": "server_error", "message": "Server error."}}, status=500
+        )
+    from django.views.defaults import server_error as default
+
+    return default(request)
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """AXES_LOCKOUT_CALLABLE: too many failed logins for this username and address."""
+    message = "Too many failed logins; try again later."
+    if _is_api(request):
+        response = _json_error("throttled", message, 429)
+    else:
+        from django.http import HttpResponse
+
+        response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
+    from django.conf import settings
+
+    cooloff = getattr(settings, "AXES_COOLOFF_TIME", None)
+    if cooloff is not None and hasattr(cooloff, "total_seconds"):
+        response["Retry-After"] = str(int(cooloff.total_seconds()))
+    return response

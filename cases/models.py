@@ -470,3 +470,59 @@ class FamilyLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_id} {self.relation} of {self.relative_id}"
+
+
+# --- API support (idempotent retries, read-access log) ------------------------------------
+
+
+class IdempotencyKey(models.Model):
+    """The first successful answer to a POST sent with an ``Idempotency-Key`` header.
+
+    A client that timed out retries with the same key; it gets this stored answer and the
+    action does not happen twice. The unique constraint settles two concurrent retries.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_idempotency_key_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"
+
+
+class ReadAccess(models.Model):
+    """Who read which part of a case, when and from where (the read-access log)."""
+
+    class What(models.TextChoices):
+        DETAIL = "detail", "Case detail"
+        NARRATIVE = "narrative", "I-213 narrative"
+        DOCUMENTS = "documents", "Document list"
+        DOCUMENT = "document", "Document download"
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="reads")
+    what = models.CharField(max_length=16, choices=What.choices)
+    document = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["case", "-at"])]
+        verbose_name_plural = "read accesses"
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.what} of {self.case_id}"

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pycountry
 import usaddress
 
 from .exceptions import Violation
-from .models import FAMILY_DEMOGRAPHICS, Case, CaseState, Demographic, Subject
+from .models import FAMILY_DEMOGRAPHICS, Case, CaseState, Demographic, Subject, Unit
 
 BLOCKING = "blocking"
 WARNING = "warning"
@@ -25,7 +26,9 @@ MAX_APPREHENSION_AGE = timedelta(days=30)
 CLOCK_SKEW = timedelta(minutes=5)
 FAMILY_GROUP_NUMBER = re.compile(r"^[A-Z]{3}[0-9]{10}$")
 A_NUMBER = re.compile(r"^[0-9]{8,9}$")
-PLACEHOLDER_NAMES = {"UNK", "UNKN", "UNKNOWN", "N/A", "NA", "NONE", "TEST", "FNU", "LNU", "XXX"}
+PLACEHOLDER_NAMES = {"UNK", "UNKN", "UNKNOWN", "NONE", "TEST", "FNU", "LNU", "XXX"}
+# "N/A", "N.A.", "N-A": only with a separator, since "Na" is a real (Korean) surname.
+NOT_APPLICABLE = re.compile(r"^N\s*[/.\-]\s*A\.?$", re.IGNORECASE)
 MAX_SUBJECTS_PER_ADDRESS = 5
 # USPS codes of the states, DC and the territories that take mail.
 US_STATE_CODES = frozenset(
@@ -89,6 +92,8 @@ US_STATE_CODES = frozenset(
     ]
 )
 ZIP_CODE = re.compile(r"^[0-9]{5}(-[0-9]{4})?$")
+# No ZIP code starts 000; they are the placeholder agents type when the subject has none.
+PLACEHOLDER_ZIP = re.compile(r"^000")
 
 
 def violation(rule: str, message: str, level: str = BLOCKING, field: str = "") -> Violation:
@@ -122,6 +127,18 @@ def normalize_country(raw: str | None) -> str | None:
     else:
         country = None
     return country.alpha_2 if country else None
+
+
+def apprehension_local_day(subject: Subject, station: Unit | None) -> date:
+    """The calendar day of the apprehension at the station. A child turning 18 on that day
+    in El Paso may already be "tomorrow" in UTC, so ages are counted on the local day."""
+    at = subject.apprehended_at
+    zone = ZoneInfo(station.timezone) if station is not None and station.timezone else None
+    return at.astimezone(zone).date() if zone else at.date()
+
+
+def age_at_apprehension(subject: Subject, station: Unit | None) -> int:
+    return subject.age_on(apprehension_local_day(subject, station))
 
 
 # --- booking rules ------------------------------------------------------------------------
@@ -160,7 +177,7 @@ def apprehension_time_valid(*, subject: Subject, now: datetime, **_) -> list[Vio
 def uac_is_minor(*, subject: Subject, case: Case, **_) -> list[Violation]:
     if subject.date_of_birth is None or subject.apprehended_at is None:
         return []
-    age = subject.age_on(subject.apprehended_at.date())
+    age = age_at_apprehension(subject, getattr(case, "station", None))
     if age < 0:
         return [
             violation(
@@ -225,11 +242,12 @@ def _name_problem(value: str) -> str | None:
     text = (value or "").strip()
     if not text:
         return "is blank"
-    if text.upper().strip(".") in PLACEHOLDER_NAMES or text.upper() in PLACEHOLDER_NAMES:
+    if text.upper().strip(".") in PLACEHOLDER_NAMES or NOT_APPLICABLE.match(text):
         return f"is a placeholder ({text})"
-    if text.isdigit() or re.fullmatch(r"[\d\s\W]+", text):
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
         return "has no letters"
-    if len(re.sub(r"\W", "", text)) < 2:
+    if len(letters) < 2:
         return "has only one letter"
     return None
 
@@ -312,11 +330,10 @@ def narrative_present(*, case: Case, **_) -> list[Violation]:
 def family_unit_composition(*, case: Case, **_) -> list[Violation]:
     if case.demographic != Demographic.FAMILY_UNIT or not case.family_group_number:
         return []
-    members = Subject.objects.filter(
-        case__family_group_number=case.family_group_number,
-        case__demographic=Demographic.FAMILY_UNIT,
-    ).only("date_of_birth", "apprehended_at")
-    ages = [m.age_on(m.apprehended_at.date()) for m in members]
+    members = Case.objects.filter(
+        family_group_number=case.family_group_number, demographic=Demographic.FAMILY_UNIT
+    ).select_related("subject", "station")
+    ages = [age_at_apprehension(m.subject, m.station) for m in members]
     if not any(a < 18 for a in ages) or not any(a >= 18 for a in ages):
         return [
             violation(
@@ -337,9 +354,11 @@ def family_linkage_warning(*, case: Case, **_) -> list[Violation]:
     """A minor and an adult of one event, sharing a surname and country, but with no family
     group number between them: the linkage auditors found missing."""
     subject = case.subject
-    is_minor = subject.age_on(subject.apprehended_at.date()) < 18
+    is_minor = age_at_apprehension(subject, case.station) < 18
     others = (
-        Case.objects.filter(event_id=case.event_id).exclude(pk=case.pk).select_related("subject")
+        Case.objects.filter(event_id=case.event_id)
+        .exclude(pk=case.pk)
+        .select_related("subject", "station")
     )
     mine = _surnames(subject)
     for other in others:
@@ -348,7 +367,7 @@ def family_linkage_warning(*, case: Case, **_) -> list[Violation]:
             continue
         if not (mine & _surnames(o)):
             continue
-        other_minor = o.age_on(o.apprehended_at.date()) < 18
+        other_minor = age_at_apprehension(o, other.station) < 18
         if is_minor == other_minor:
             continue
         if case.family_group_number and case.family_group_number == other.family_group_number:
@@ -440,6 +459,8 @@ def release_address_valid(*, address: dict | None, **_) -> list[Violation]:
         problems.append(f"'{state or '(blank)'}' is not a U.S. state code")
     if not ZIP_CODE.match(zip_code):
         problems.append("the ZIP code must be 5 digits (or ZIP+4)")
+    elif PLACEHOLDER_ZIP.match(zip_code):
+        problems.append(f"{zip_code} is not a real ZIP code")
     if problems:
         return [
             violation(

@@ -8,12 +8,14 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 from rest_framework import serializers
 
+from .api.converters import MAX_DB_ID
 from .models import (
     Case,
     Demographic,
     Document,
     DocumentKind,
     EventLogEntry,
+    ReadAccess,
     RejectionReason,
     Relation,
     RelationSource,
@@ -67,7 +69,7 @@ class SubjectInput(serializers.Serializer):
 
 
 class RelativeInput(serializers.Serializer):
-    case = serializers.IntegerField(min_value=1)
+    case = serializers.IntegerField(min_value=1, max_value=MAX_DB_ID)
     relation = serializers.ChoiceField(choices=Relation.choices)
     source = serializers.ChoiceField(choices=RelationSource.choices, default="declared")
 
@@ -163,8 +165,8 @@ def local_isoformat(value, tz_name: str | None) -> str | None:
 
 
 class UnitOutput(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    routes_to = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    routes_to = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     kind = serializers.ChoiceField(choices=UnitKind.choices)
 
     class Meta:
@@ -180,6 +182,7 @@ class ClockOutput(serializers.ModelSerializer):
     class Meta:
         model = SlaClock
         fields = [
+            "id",
             "policy",
             "title",
             "citation",
@@ -211,7 +214,9 @@ class CaseOutput(serializers.ModelSerializer):
     sector = serializers.CharField(source="sector.code")
     routed_to = serializers.CharField(source="routed_to.code")
     custody_unit = serializers.CharField(source="custody_unit.code")
-    designated_provider = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    designated_provider = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     event_number = serializers.CharField(source="event.event_number")
     apprehended_at = serializers.DateTimeField(source="subject.apprehended_at")
     apprehended_at_local = serializers.SerializerMethodField()
@@ -272,9 +277,11 @@ class CaseOutput(serializers.ModelSerializer):
 
 
 class HistoryOutput(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     role = serializers.CharField(source="actor_role")
-    unit = serializers.SlugRelatedField(source="actor_unit", slug_field="code", read_only=True)
+    unit = serializers.SlugRelatedField(
+        source="actor_unit", slug_field="code", read_only=True, allow_null=True
+    )
     at = serializers.DateTimeField(source="occurred_at")
 
     class Meta:
@@ -313,3 +320,25 @@ class DocumentOutput(serializers.ModelSerializer):
 
     def get_download_url(self, document) -> str:
         return f"/api/v1/cases/{document.case_id}/documents/{document.pk}/download/"
+
+
+class ReadAccessOutput(serializers.ModelSerializer):
+    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    role = serializers.CharField(source="user.role")
+    case_number = serializers.CharField(source="case.case_number")
+    what = serializers.ChoiceField(choices=ReadAccess.What.choices)
+
+    class Meta:
+        model = ReadAccess
+        fields = [
+            "id",
+            "user",
+            "role",
+            "case",
+            "case_number",
+            "what",
+            "document",
+            "at",
+            "ip",
+            "request_id",
+        ]

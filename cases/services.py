@@ -98,14 +98,15 @@ def record_event(
 
 def _lock_case(case: Case | int) -> Case:
     pk = case.pk if isinstance(case, Case) else case
-    try:
-        return (
-            Case.objects.select_for_update(of=("self",))
-            .select_related("subject", "station", "routed_to", "custody_unit", "event")
-            .get(pk=pk)
-        )
-    except Case.DoesNotExist as exc:
-        raise OutOfScope("No such case.") from exc
+    # Lock the bare row first, then read it with its relations in a second statement.
+    # Locking with the joins would lose the row on PostgreSQL: a waiter re-checks the join
+    # against the units it read *before* the winner committed, so after a concurrent
+    # transfer (custody_unit changed) the row no longer matches and looked "absent".
+    if not Case.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True):
+        raise OutOfScope("No such case.")
+    return Case.objects.select_related(
+        "subject", "station", "routed_to", "custody_unit", "event"
+    ).get(pk=pk)
 
 
 def _require_scope(actor: User, case: Case) -> None:
@@ -195,16 +196,24 @@ def _normalised_subject_fields(data: SubjectData) -> dict[str, Any]:
         "second_last_name": (data.second_last_name or "").strip(),
         "date_of_birth": data.date_of_birth,
         "sex": data.sex,
-        "country_of_citizenship": rules.normalize_country(data.country_of_citizenship)
-        or (data.country_of_citizenship or "").strip().upper()[:2],
+        "country_of_citizenship": _normalised_country(data.country_of_citizenship),
+        "a_number": _normalised_a_number(data.a_number),
     }
-    try:
-        fields["a_number"] = rules.normalize_a_number(data.a_number)
-    except ValueError as exc:
-        raise RuleViolation(
-            [rules.violation("a_number_format", str(exc), field="a_number")]
-        ) from exc
     return fields
+
+
+# The two normalisers below keep what they cannot normalise, untruncated, so that the rules
+# (country_iso3166, a_number_format) refuse it with the others, instead of a truncated
+# "GUATEMALA" being stored as "GU" (Guam), the way family-unit numbers once were truncated.
+def _normalised_country(raw: Any) -> str:
+    return rules.normalize_country(raw) or str(raw or "").strip().upper()
+
+
+def _normalised_a_number(raw: Any) -> str:
+    try:
+        return rules.normalize_a_number(raw)
+    except ValueError:
+        return str(raw).strip()
 
 
 def book_case(
@@ -334,14 +343,9 @@ def update_case(*, case: Case, actor: User, changes: dict[str, Any]) -> Case:
         for key, value in changes.items():
             if key in SUBJECT_EDITABLE:
                 if key == "a_number":
-                    try:
-                        value = rules.normalize_a_number(value)
-                    except ValueError as exc:
-                        raise RuleViolation(
-                            [rules.violation("a_number_format", str(exc), field="a_number")]
-                        ) from exc
+                    value = _normalised_a_number(value)
                 if key == "country_of_citizenship":
-                    value = rules.normalize_country(value) or str(value).upper()[:2]
+                    value = _normalised_country(value)
                 if getattr(subject, key) != value:
                     changed[key] = value
                     setattr(subject, key, value)
@@ -530,17 +534,27 @@ TRANSFER_TARGETS_BY_ROLE = {
 }
 
 
-def transfer_case(*, case: Case | int, actor: User, to_unit: Unit) -> Case:
+def transfer_case(
+    *, case: Case | int, actor: User, to_unit: Unit, handover: dict | None = None
+) -> Case:
     """Custody moves to a named receiving unit: ICE detention, USMS, or for a UAC the ORR
-    care provider that ORR designated."""
+    care provider that ORR designated.
+
+    ``handover`` (from ``transfers``): the receiving unit confirmed a movement's hand-over
+    and the caller has checked that user's authority over the receiving unit, so scope and
+    role are not checked again here; state and target rules still are, and the dict is
+    added to the event's payload."""
     with transaction.atomic():
         case = _lock_case(case)
-        _require_scope(actor, case)
-        _require_role(actor, set(TRANSFER_TARGETS_BY_ROLE), "transfer cases")
-        if actor.role == Role.ERO_OFFICER:
-            _require_routed_officer(actor, case, "transfer")
+        if handover is None:
+            _require_scope(actor, case)
+            _require_role(actor, set(TRANSFER_TARGETS_BY_ROLE), "transfer cases")
+            if actor.role == Role.ERO_OFFICER:
+                _require_routed_officer(actor, case, "transfer")
         _require_state(case, (CaseState.ACCEPTED,), "transfer")
-        _check_transfer_target(actor, case, to_unit)
+        _check_transfer_target(
+            actor, case, to_unit, role=Role.ERO_OFFICER if handover is not None else None
+        )
         from_unit = case.custody_unit
         from_state = _apply(case, "transfer", to_unit=to_unit)
         record_event(
@@ -550,14 +564,19 @@ def transfer_case(*, case: Case | int, actor: User, to_unit: Unit) -> Case:
             transition="transfer",
             from_state=from_state,
             to_state=case.state,
-            payload={"from_unit": from_unit.code, "to_unit": to_unit.code, "to_kind": to_unit.kind},
+            payload={
+                "from_unit": from_unit.code,
+                "to_unit": to_unit.code,
+                "to_kind": to_unit.kind,
+                **(handover or {}),
+            },
         )
     return case
 
 
-def _check_transfer_target(actor: User, case: Case, to_unit: Unit) -> None:
-    if to_unit.kind not in TRANSFER_TARGETS_BY_ROLE[actor.role]:
-        if actor.role in USBP_ROLES:
+def _check_transfer_target(actor: User, case: Case, to_unit: Unit, role: str | None = None) -> None:
+    if to_unit.kind not in TRANSFER_TARGETS_BY_ROLE[role or actor.role]:
+        if (role or actor.role) in USBP_ROLES:
             raise NotPermitted("An agent may transfer only to the U.S. Marshals.")
         raise RuleViolation(
             [
@@ -682,3 +701,28 @@ def allowed_transitions(case: Case, user: User) -> list[str]:
             continue
         out.append(name)
     return out
+
+
+# --- read-access log (API) ----------------------------------------------------------------
+
+
+def record_read(
+    *,
+    user: User,
+    case: Case,
+    what: str,
+    document: Document | None = None,
+    ip: str | None = None,
+) -> None:
+    """Log that ``user`` read ``what`` of ``case`` (detail, narrative, documents, document).
+    Personal data of people in custody: every read leaves a trace an auditor can list."""
+    from .models import ReadAccess
+
+    ReadAccess.objects.create(
+        user=user,
+        case=case,
+        what=what,
+        document=document,
+        ip=ip,
+        request_id=current_request_id(),
+    )

@@ -1,19 +1,32 @@
-"""API v1 routes of the cases app."""
+"""API v1 routes of the cases app. Object ids use ``<dbid:...>`` (at most 18 digits), so no
+path id can overflow the database's integer column."""
 
 from django.urls import path
 
-from . import api
+from .api import audit, auth, cases, documents
+from .api.converters import DatabaseIdConverter  # noqa: F401  (registers "dbid")
 
 urlpatterns = [
-    path("auth/token/", api.TokenView.as_view(), name="api-token"),
-    path("units/", api.UnitList.as_view(), name="api-units"),
-    path("cases/", api.CaseListCreate.as_view(), name="api-cases"),
-    path("cases/<int:pk>/", api.CaseDetail.as_view(), name="api-case"),
-    path("cases/<int:pk>/narrative/", api.NarrativeView.as_view(), name="api-case-narrative"),
-    path("cases/<int:pk>/submit/", api.SubmitView.as_view(), name="api-case-submit"),
-    path("cases/<int:pk>/accept/", api.AcceptView.as_view(), name="api-case-accept"),
-    path("cases/<int:pk>/reject/", api.RejectView.as_view(), name="api-case-reject"),
-    path("cases/<int:pk>/transfer/", api.TransferView.as_view(), name="api-case-transfer"),
-    path("cases/<int:pk>/release/", api.ReleaseView.as_view(), name="api-case-release"),
-    path("cases/<int:pk>/history/", api.HistoryView.as_view(), name="api-case-history"),
+    path("auth/token/", auth.TokenView.as_view(), name="api-token"),
+    path("units/", cases.UnitList.as_view(), name="api-units"),
+    path("cases/", cases.CaseListCreate.as_view(), name="api-cases"),
+    path("cases/<dbid:pk>/", cases.CaseDetail.as_view(), name="api-case"),
+    path("cases/<dbid:pk>/narrative/", cases.NarrativeView.as_view(), name="api-case-narrative"),
+    path(
+        "cases/<dbid:pk>/documents/",
+        documents.DocumentListCreate.as_view(),
+        name="api-case-documents",
+    ),
+    path(
+        "cases/<dbid:pk>/documents/<dbid:document_id>/download/",
+        documents.DocumentDownload.as_view(),
+        name="api-case-document-download",
+    ),
+    path("cases/<dbid:pk>/submit/", cases.SubmitView.as_view(), name="api-case-submit"),
+    path("cases/<dbid:pk>/accept/", cases.AcceptView.as_view(), name="api-case-accept"),
+    path("cases/<dbid:pk>/reject/", cases.RejectView.as_view(), name="api-case-reject"),
+    path("cases/<dbid:pk>/transfer/", cases.TransferView.as_view(), name="api-case-transfer"),
+    path("cases/<dbid:pk>/release/", cases.ReleaseView.as_view(), name="api-case-release"),
+    path("cases/<dbid:pk>/history/", cases.HistoryView.as_view(), name="api-case-history"),
+    path("audit/reads/", audit.ReadAccessList.as_view(), name="api-audit-reads"),
 ]

@@ -201,6 +201,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# A lockout answers 429 (the API's error shape under /api/), for the token endpoint and
+# every session login alike.
+AXES_LOCKOUT_CALLABLE = "cases.api_errors.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -210,8 +214,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "cases.api.policies.JSONAnswers",
     "EXCEPTION_HANDLER": "cases.api_errors.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "cases.api.policies.PerUserThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "user": os.environ.get("CAS_USER_RATE", "3000/min"),
         "anon": os.environ.get("CAS_ANON_RATE", "60/min"),
@@ -221,13 +231,31 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Case acceptance API",
-    "DESCRIPTION": "Border custody cases, legal clocks, placements and the event feed.",
+    "DESCRIPTION": "Border custody cases, legal clocks, placements and the event feed. "
+    'Every 4xx answer is `{"error": {"code", "message", "fields"?}}`.',
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "PATH_CONVERTER_OVERRIDES": {
+        "dbid": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}
+    },
+    "ENUM_NAME_OVERRIDES": {
+        "UnitKindEnum": "cases.models.UnitKind",
+        "DocumentKindEnum": "cases.models.DocumentKind",
+        # transfers
+        "CriminalHistoryStatusEnum": "transfers.models.CheckStatus",
+        "InvoiceLineStatusEnum": "transfers.models.LineStatus",
+        "PlacementStateEnum": "transfers.models.PlacementState",
+        "MovementStateEnum": "transfers.models.MovementState",
+        "ClockStatusEnum": "cases.models.ClockStatus",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "cases.api.schema.add_error_responses",
+    ],
 }
 
 CACHES = {
@@ -268,8 +296,18 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "cas"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
 CAS_SWEEP_INTERVAL_SECONDS = float(os.environ.get("CAS_SWEEP_INTERVAL_SECONDS", "30"))
+# --- SLA clocks: beat wakes the sweep; the deadlines live in the database (cases/sla.py).
+# A wake-up older than one interval is dropped (expires), so a backlog after an outage
+# collapses into the next sweep instead of queueing hundreds of identical ones.
+CELERY_BEAT_SCHEDULE: dict = {
+    "sla-sweep-clocks": {
+        "task": "cases.sweep_clocks",
+        "schedule": CAS_SWEEP_INTERVAL_SECONDS,
+        "options": {"expires": max(CAS_SWEEP_INTERVAL_SECONDS, 5.0)},
+    },
+}
+# --- end SLA clocks
 
 # --- notifications: fan-out catch-up, outbound retries, hourly digests ---------------------
 NOTIFY_ON_COMMIT = os.environ.get("CAS_NOTIFY_ON_COMMIT", "task")  # task | inline | off

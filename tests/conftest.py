@@ -6,6 +6,7 @@ import os
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 
 from cases.models import Role, Unit
 from cases.reference import load_reference
@@ -22,6 +23,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="services: needs DATABASE_URL=postgres://"))
         if "redis" in item.keywords and not redis:
             item.add_marker(pytest.mark.skip(reason="services: needs CAS_TEST_REDIS_URL"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hasher():
+    """Salted MD5 for the test run only: PBKDF2's deliberate slowness is for production."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -91,3 +99,18 @@ def partner(reference):
 @pytest.fixture
 def on_postgres():
     return connection.vendor == "postgresql"
+
+
+# --- API test support ----------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords_and_fresh_throttles(settings):
+    """MD5 hashing keeps the many users of the API tests cheap; throttle counters live in
+    the cache, which must not carry one test's requests into the next."""
+    from django.core.cache import cache
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
+    yield
+    cache.clear()

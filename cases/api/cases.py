@@ -1,21 +1,17 @@
-"""The case API of API.md: thin DRF views over the services and selectors."""
+"""Units, cases, the narrative, the transitions and the history (API.md "Cases")."""
 
 from __future__ import annotations
 
-from django.contrib.auth import authenticate
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
-from rest_framework.authtoken.models import Token
-from rest_framework.pagination import CursorPagination
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from . import selectors, services
-from .exceptions import InvalidInput, NotPermitted, OutOfScope
-from .models import Case, EventLogEntry, Role, Unit
-from .serializers import (
+from .. import selectors, services
+from ..exceptions import InvalidInput
+from ..models import Case, EventLogEntry, ReadAccess, Role, Unit
+from ..serializers import (
     AcceptInput,
     CaseCreateInput,
     CaseOutput,
@@ -28,109 +24,67 @@ from .serializers import (
     TransferInput,
     UnitOutput,
 )
+from .base import case_response, client_ip, require_case_role, visible_case
+from .filters import CaseFilter, UnitFilter
+from .idempotency import idempotent
+from .pagination import NEAREST_DUE, NEWEST_FIRST, KeysetPagination
 
-CASE_ROLES = {Role.USBP_AGENT, Role.USBP_SUPERVISOR, Role.ERO_OFFICER, Role.MANAGER, Role.AUDITOR}
 TRANSITIONS = ("submit", "accept", "reject", "transfer", "release")
 
 
-class TokenInput(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=128, trim_whitespace=False)
-
-
-class TokenView(APIView):
-    """Exchange a username and password for an API token."""
-
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    throttle_classes = [AnonRateThrottle]
-
-    @extend_schema(
-        request=TokenInput,
-        responses={200: inline_serializer("Token", {"token": serializers.CharField()})},
-    )
-    def post(self, request):
-        data = TokenInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = authenticate(request, **data.validated_data)
-        if user is None or not user.is_active:
-            return Response(
-                {"error": {"code": "not_authenticated", "message": "Wrong username or password."}},
-                status=status.HTTP_401_UNAUTHORIZED,
-            )
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
-
-
 class UnitList(generics.ListAPIView):
-    """Reference units, filterable by ``kind`` and ``parent``."""
+    """Reference units, filterable by ``kind`` and ``parent`` (unit code)."""
 
     serializer_class = UnitOutput
     pagination_class = None
-    filterset_fields = ["kind"]
-
-    def get_queryset(self):
-        qs = Unit.objects.select_related("parent", "routes_to").order_by("path")
-        parent = self.request.query_params.get("parent")
-        if parent:
-            qs = qs.filter(parent__code=parent)
-        return qs
-
-
-class CasePagination(CursorPagination):
-    page_size = 50
-    max_page_size = 200
-    page_size_query_param = "page_size"
-    ordering = "-id"
-
-
-def require_case_role(user) -> None:
-    if user.role not in CASE_ROLES:
-        raise NotPermitted("Your role has no access to cases.")
-
-
-def visible_case(request, pk) -> Case:
-    require_case_role(request.user)
-    try:
-        return selectors.cases_visible_to(request.user).get(pk=pk)
-    except (Case.DoesNotExist, ValueError, TypeError) as exc:
-        raise OutOfScope("No such case.") from exc
-
-
-def case_response(request, case: Case, status_code: int = 200) -> Response:
-    case = selectors.cases_visible_to(request.user).filter(pk=case.pk).first() or case
-    return Response(CaseOutput(case, context={"request": request}).data, status=status_code)
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = UnitFilter
+    queryset = Unit.objects.select_related("parent", "routes_to").order_by("path")
 
 
 class CaseListCreate(generics.GenericAPIView):
+    """The cases in the caller's scope (newest first; an ERO officer's queue nearest due time
+    first), and booking a new case."""
+
     serializer_class = CaseOutput
-    pagination_class = CasePagination
+    pagination_class = KeysetPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CaseFilter
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Case.objects.none()
         require_case_role(self.request.user)
-        qs = selectors.cases_visible_to(self.request.user)
-        params = self.request.query_params
-        for field, lookup in (
-            ("state", "state"),
-            ("demographic", "demographic"),
-            ("routed_to", "routed_to__code"),
-            ("station", "station__code"),
-        ):
-            value = params.get(field)
-            if value:
-                qs = qs.filter(**{lookup: value})
-        return qs
+        return selectors.cases_visible_to(self.request.user)
 
-    @extend_schema(responses=CaseOutput(many=True))
+    def keyset_order(self) -> str:
+        wanted = self.request.query_params.get("ordering")
+        if wanted in (NEAREST_DUE, NEWEST_FIRST):
+            return wanted
+        return NEAREST_DUE if self.request.user.role == Role.ERO_OFFICER else NEWEST_FIRST
+
+    @extend_schema(
+        responses=CaseOutput(many=True),
+        parameters=[
+            OpenApiParameter(
+                "ordering",
+                str,
+                enum=[NEAREST_DUE, NEWEST_FIRST],
+                description="`due`: nearest running due time first (the default for ERO "
+                "officers); `newest`: newest booking first (everyone else's default).",
+            )
+        ],
+    )
     def get(self, request):
-        qs = self.get_queryset()
+        if request.query_params.get("ordering") not in (None, NEAREST_DUE, NEWEST_FIRST):
+            raise InvalidInput({"ordering": [f"Choose {NEAREST_DUE} or {NEWEST_FIRST}."]})
+        qs = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(qs)
         data = CaseOutput(page, many=True, context={"request": request}).data
         return self.get_paginated_response(data)
 
     @extend_schema(request=CaseCreateInput, responses={201: CaseOutput})
+    @idempotent
     def post(self, request):
         require_case_role(request.user)
         data = CaseCreateInput(data=request.data)
@@ -141,12 +95,14 @@ class CaseListCreate(generics.GenericAPIView):
             station = Unit.objects.filter(code=v["station"]).first()
             if station is None:
                 raise InvalidInput({"station": ["No such station."]})
-        relatives = [
-            services.RelativeData(
-                case=visible_case(request, r["case"]), relation=r["relation"], source=r["source"]
+        relatives = []
+        for r in v.get("relatives", []):
+            relative = selectors.cases_visible_to(request.user).filter(pk=r["case"]).first()
+            if relative is None:
+                raise InvalidInput({"relatives": ["No such case in your scope."]})
+            relatives.append(
+                services.RelativeData(case=relative, relation=r["relation"], source=r["source"])
             )
-            for r in v.get("relatives", [])
-        ]
         case = services.book_case(
             actor=request.user,
             subject=services.SubjectData(
@@ -163,9 +119,15 @@ class CaseListCreate(generics.GenericAPIView):
 
 
 class CaseDetail(APIView):
+    """One case; PATCH corrects a booked or rejected case. Every read is logged."""
+
     @extend_schema(responses=CaseOutput)
     def get(self, request, pk: int):
-        return case_response(request, visible_case(request, pk))
+        case = visible_case(request, pk)
+        services.record_read(
+            user=request.user, case=case, what=ReadAccess.What.DETAIL, ip=client_ip(request)
+        )
+        return case_response(request, case)
 
     @extend_schema(request=CaseUpdateInput, responses=CaseOutput)
     def patch(self, request, pk: int):
@@ -177,14 +139,18 @@ class CaseDetail(APIView):
 
 
 class NarrativeView(APIView):
-    @extend_schema(
-        request=NarrativeInput,
-        responses=inline_serializer("Narrative", {"text": serializers.CharField()}),
-    )
+    """The I-213 narrative as text (reads are logged)."""
+
+    @extend_schema(responses=inline_serializer("Narrative", {"text": serializers.CharField()}))
     def get(self, request, pk: int):
-        return Response({"text": visible_case(request, pk).narrative})
+        case = visible_case(request, pk)
+        services.record_read(
+            user=request.user, case=case, what=ReadAccess.What.NARRATIVE, ip=client_ip(request)
+        )
+        return Response({"text": case.narrative})
 
     @extend_schema(request=NarrativeInput, responses=CaseOutput)
+    @idempotent
     def post(self, request, pk: int):
         case = visible_case(request, pk)
         data = NarrativeInput(data=request.data)
@@ -196,11 +162,11 @@ class NarrativeView(APIView):
 
 
 class TransitionView(APIView):
-    """POST /cases/{id}/<transition>/ — one service call each."""
+    """POST /cases/{id}/<transition>/: one service call each, answering the updated case."""
 
-    transition: str = ""
     input_class: type[serializers.Serializer] = SubmitInput
 
+    @idempotent
     def post(self, request, pk: int):
         case = visible_case(request, pk)
         data = self.input_class(data=request.data)
@@ -212,12 +178,15 @@ class TransitionView(APIView):
         raise NotImplementedError
 
 
-class SubmitView(TransitionView):
-    input_class = SubmitInput
+def _transition_schema(input_class):
+    return extend_schema(request=input_class, responses=CaseOutput)
 
-    @extend_schema(request=SubmitInput, responses=CaseOutput)
-    def post(self, request, pk: int):
-        return super().post(request, pk)
+
+@_transition_schema(SubmitInput)
+class SubmitView(TransitionView):
+    """The agent submits the A-file packet to the routed ERO AOR."""
+
+    input_class = SubmitInput
 
     def perform(self, case, user, v):
         return services.submit_case(
@@ -225,23 +194,21 @@ class SubmitView(TransitionView):
         )
 
 
+@_transition_schema(AcceptInput)
 class AcceptView(TransitionView):
-    input_class = AcceptInput
+    """An ERO officer of the routed AOR accepts custody."""
 
-    @extend_schema(request=AcceptInput, responses=CaseOutput)
-    def post(self, request, pk: int):
-        return super().post(request, pk)
+    input_class = AcceptInput
 
     def perform(self, case, user, v):
         return services.accept_case(case=case, actor=user, comment=v["comment"])
 
 
+@_transition_schema(RejectInput)
 class RejectView(TransitionView):
-    input_class = RejectInput
+    """An ERO officer of the routed AOR rejects the packet with reason codes."""
 
-    @extend_schema(request=RejectInput, responses=CaseOutput)
-    def post(self, request, pk: int):
-        return super().post(request, pk)
+    input_class = RejectInput
 
     def perform(self, case, user, v):
         return services.reject_case(
@@ -249,12 +216,11 @@ class RejectView(TransitionView):
         )
 
 
+@_transition_schema(TransferInput)
 class TransferView(TransitionView):
-    input_class = TransferInput
+    """Custody moves to a named receiving unit."""
 
-    @extend_schema(request=TransferInput, responses=CaseOutput)
-    def post(self, request, pk: int):
-        return super().post(request, pk)
+    input_class = TransferInput
 
     def perform(self, case, user, v):
         to_unit = Unit.objects.filter(code=v["to_unit"]).first()
@@ -263,12 +229,11 @@ class TransferView(TransitionView):
         return services.transfer_case(case=case, actor=user, to_unit=to_unit)
 
 
+@_transition_schema(ReleaseInput)
 class ReleaseView(TransitionView):
-    input_class = ReleaseInput
+    """Release into the United States to a valid address (never a UAC)."""
 
-    @extend_schema(request=ReleaseInput, responses=CaseOutput)
-    def post(self, request, pk: int):
-        return super().post(request, pk)
+    input_class = ReleaseInput
 
     def perform(self, case, user, v):
         return services.release_case(
