@@ -150,3 +150,16 @@ def test_sla_breach_reaches_the_unit_its_supervisors_and_managers_in_scope(
     }
     assert f"user:{other_sector_super.pk}" not in keys
     assert f"user:{other_manager.pk}" not in keys
+
+
+def test_routing_rules_load_from_the_fixture_through_load_extras_idempotently():
+    from django.core.management import call_command
+
+    from notifications.models import RoutingRule
+
+    call_command("load_extras")
+    call_command("load_extras")
+    rules = set(RoutingRule.objects.filter(active=True).values_list("event_type", "target"))
+    assert len(rules) == RoutingRule.objects.count() == 15
+    assert ("case.rejected", "submitting_agent") in rules
+    assert ("sla.breached", "managers") in rules
