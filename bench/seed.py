@@ -10,8 +10,7 @@ an ORR placement to a care provider; the ``--open`` most recent cases are booked
 rejected or accepted, apprehended within the last 20 hours so that no warning is due yet.
 Every case has its subject, its apprehension event, its legal clocks (stopped or running, as
 the transitions left them) and one event-log row per transition, as the services would have
-written them. ``--storm K --storm-at T`` makes K open adult cases' custody clocks due in the
-minute starting at T (the timer-storm benchmark).
+written them.
 
 The rows are generated in one pass and streamed through five concurrent ``COPY`` streams
 (one connection per table). The per-row foreign-key triggers are skipped while loading and
@@ -256,8 +255,9 @@ class Table:
 class Plan:
     n: int
     open: int
-    storm: int = 0
-    storm_at: datetime | None = None
+    open_states: tuple = OPEN_STATES
+    # Give open UACs their ORR care provider already (the transition benchmark transfers them).
+    designate_open_uac: bool = False
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     seed: int = 2021
 
@@ -440,9 +440,7 @@ class Seeder:
 
     # --- one apprehension event ------------------------------------------------------------
 
-    def apprehension(
-        self, *, kind: str, size: int, is_open: bool, at: datetime, storm_due: datetime | None
-    ):
+    def apprehension(self, *, kind: str, size: int, is_open: bool, at: datetime):
         rng, ref = self.rng, self.ref
         sector = self.sector_cycle[self.events.next_id % len(self.sector_cycle)]
         station = rng.choice(ref.stations[sector])
@@ -474,7 +472,6 @@ class Seeder:
                 country=country if kind == "family_unit" else rng.choice(COUNTRIES),
                 at=at,
                 is_open=is_open,
-                storm_due=storm_due,
             )
 
     def one_case(
@@ -492,7 +489,6 @@ class Seeder:
         country,
         at,
         is_open,
-        storm_due,
     ):
         rng, ref = self.rng, self.ref
         case_id, subject_id = self.cases.take_id(), self.subjects.take_id()
@@ -543,12 +539,9 @@ class Seeder:
         release_type, address, address_key = "", None, ""
         submitted = accepted = left = None
         placement_requested = designated_at = None
-        if storm_due is not None:
-            # Custody determination due in the storm minute; its warnings already went out.
-            state = rng.choice(("booked", "submitted"))
-        elif is_open:
+        if is_open:
             roll, state = rng.random(), "accepted"
-            for name, share in OPEN_STATES:
+            for name, share in self.plan.open_states:
                 if roll < share:
                     state = name
                     break
@@ -571,6 +564,8 @@ class Seeder:
                 unit=ref.orr_unit,
                 payload={"facility": ref.unit_code[designated]},
             )
+        if kind == "uac" and state == "booked" and self.plan.designate_open_uac:
+            designated = rng.choice(ref.care_providers)
         if state != "booked":
             submitted = max(booked, designated_at or booked) + h * rng.uniform(0.5, 4)
             submissions = 1
@@ -663,70 +658,31 @@ class Seeder:
                 state = "transferred"
             closed = left
         # Clocks, as the transitions left them (all met: the seeded history has no breaches).
-        if storm_due is not None:
-            w50, w75 = at + timedelta(hours=24), at + timedelta(hours=36)
+        self.clock(
+            case_id=case_id,
+            policy="custody_determination",
+            started=at,
+            hours=48,
+            stopped=accepted,
+        )
+        self.clock(case_id=case_id, policy="usbp_custody", started=at, hours=72, stopped=left)
+        if kind == "uac":
             self.clock(
                 case_id=case_id,
-                policy="custody_determination",
+                policy="uac_placement_request",
                 started=at,
                 hours=48,
-                warnings=("0.5", "0.75"),
-                warned_at=w75,
-                next_check=storm_due,
+                stopped=placement_requested,
             )
-            self.clock(
-                case_id=case_id,
-                policy="usbp_custody",
-                started=at,
-                hours=72,
-                warnings=("0.5",),
-                warned_at=at + timedelta(hours=36),
-                next_check=at + timedelta(hours=54),
-            )
-            for policy, point, when in (
-                ("custody_determination", 0.5, w50),
-                ("custody_determination", 0.75, w75),
-                ("usbp_custody", 0.5, at + timedelta(hours=36)),
-            ):
-                ev(
-                    "sla.warning",
-                    "",
-                    "",
-                    "",
-                    when,
-                    actor=None,
-                    role="system",
-                    unit=None,
-                    payload={"policy": policy, "point": point},
-                )
-        else:
-            self.clock(
-                case_id=case_id,
-                policy="custody_determination",
-                started=at,
-                hours=48,
-                stopped=accepted,
-            )
-            self.clock(case_id=case_id, policy="usbp_custody", started=at, hours=72, stopped=left)
-            if kind == "uac":
+            if placement_requested:
                 self.clock(
                     case_id=case_id,
-                    policy="uac_placement_request",
-                    started=at,
-                    hours=48,
-                    stopped=placement_requested,
+                    policy="orr_placement_answer",
+                    started=placement_requested,
+                    hours=24,
+                    stopped=designated_at,
                 )
-                if placement_requested:
-                    self.clock(
-                        case_id=case_id,
-                        policy="orr_placement_answer",
-                        started=placement_requested,
-                        hours=24,
-                        stopped=designated_at,
-                    )
-                self.clock(
-                    case_id=case_id, policy="uac_transfer", started=at, hours=72, stopped=left
-                )
+            self.clock(case_id=case_id, policy="uac_transfer", started=at, hours=72, stopped=left)
         last = closed or accepted or submitted or booked
         self.cases.write(
             (
@@ -780,18 +736,12 @@ class Seeder:
                 copies.append(conn.cursor().copy(table.sql()))
             for copy, table in zip(copies, self.tables, strict=True):
                 table.copy = copy.__enter__()
-            made, storm_done = 0, 0
+            made = 0
             while made < plan.n:
                 kind = rng.choices(kinds, weights=weights)[0]
                 size = rng.choice(FAMILY_SIZES) if kind == "family_unit" else 1
                 is_open = made >= closed_n
-                storm_due = None
-                if is_open and storm_done < plan.storm and kind != "uac":
-                    size = min(size, plan.storm - storm_done)
-                    storm_due = plan.storm_at + timedelta(seconds=60 * storm_done / plan.storm)
-                    storm_done += size
-                    at = storm_due - timedelta(hours=48)
-                elif is_open:
+                if is_open:
                     done = made - closed_n
                     at = plan.now - timedelta(hours=20) + timedelta(hours=19.5) * done / plan.open
                 else:
@@ -799,7 +749,7 @@ class Seeder:
                 size = min(size, plan.n - made)
                 if kind == "family_unit" and size < 2:
                     kind = "single_adult"
-                self.apprehension(kind=kind, size=size, is_open=is_open, at=at, storm_due=storm_due)
+                self.apprehension(kind=kind, size=size, is_open=is_open, at=at)
                 made += size
                 if made % 100_000 < size:
                     print(f"    {made:,} cases", flush=True)
@@ -880,11 +830,11 @@ class Seeder:
 
 def seed(
     *,
+    plan_options: dict | None = None,
+    settings_module: str = "config.settings",
     url: str,
     n: int,
     open_cases: int,
-    storm: int = 0,
-    storm_at: datetime | None = None,
     fresh: bool = False,
 ) -> dict:
     """Seed ``n`` cases (as the command does) and return the timings and row counts."""
@@ -892,13 +842,13 @@ def seed(
     if fresh:
         with timed("create database and migrate", timings):
             recreate_database(url)
-            setup_django(url)
+            setup_django(url, settings_module)
             migrate()
     else:
-        setup_django(url)
+        setup_django(url, settings_module)
     with timed("reference data and bench users", timings):
         ref = prepare_reference()
-    plan = Plan(n=n, open=min(open_cases, n), storm=storm, storm_at=storm_at)
+    plan = Plan(n=n, open=min(open_cases, n), **(plan_options or {}))
     seeder = Seeder(ref, plan)
     restore = seeder.drop_secondary_indexes(url)
     with timed("generate and COPY", timings):
@@ -920,19 +870,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--open", type=int, default=25_000, help="open cases (default 25,000)")
     parser.add_argument("--db", default="cas_bench", help="database when DATABASE_URL is unset")
     parser.add_argument("--fresh", action="store_true", help="drop and recreate the database")
-    parser.add_argument("--storm", type=int, default=0, help="open cases due in the storm minute")
-    parser.add_argument("--storm-in", type=float, default=120, help="storm starts in S seconds")
     args = parser.parse_args(argv)
     url = database_url(args.db)
     print(f"seed: {args.n:,} cases ({args.open:,} open) into {url.rsplit('/', 1)[-1]}", flush=True)
-    storm_at = datetime.now(UTC) + timedelta(seconds=args.storm_in) if args.storm else None
     start = time.perf_counter()
     result = seed(
         url=url,
         n=args.n,
         open_cases=args.open,
-        storm=args.storm,
-        storm_at=storm_at,
         fresh=args.fresh,
     )
     total = time.perf_counter() - start

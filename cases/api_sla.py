@@ -296,13 +296,13 @@ class ClockDetail(APIView):
 
 
 class ClockExtend(APIView):
-    """Record "exceptional circumstances" (supervisors and managers in scope)."""
+    """Record "exceptional circumstances" (supervisors in scope)."""
 
     @extend_schema(request=ExtendInput, responses=ClockDetailOutput)
     def post(self, request, pk: int):
         clock = _visible_clock(request, pk)
         if request.user.role not in sla.EXTENDING_ROLES:
-            raise NotPermitted("Only a supervisor or a manager may extend a legal clock.")
+            raise NotPermitted("Only a supervisor may extend a legal clock.")
         data = ExtendInput(data=request.data)
         data.is_valid(raise_exception=True)
         sla.extend_clock(

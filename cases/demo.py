@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
@@ -43,7 +44,27 @@ def seed_users(password: str) -> list[User]:
             user.set_password(password)
             user.save(update_fields=["password"])
             users.append(user)
+        national_read_only = _national_read_only_group()
+        for user in users:
+            if user.role in NATIONAL_READERS:
+                user.groups.add(national_read_only)
     return users
+
+
+# The README sends managers and auditors to the admin: they read everything there, and
+# change nothing (the services are the only writers).
+NATIONAL_READERS = (Role.MANAGER, Role.AUDITOR)
+READ_ONLY_APPS = ("cases", "transfers", "notifications")
+
+
+def _national_read_only_group() -> Group:
+    group, _ = Group.objects.get_or_create(name="National read-only")
+    group.permissions.set(
+        Permission.objects.filter(
+            content_type__app_label__in=READ_ONLY_APPS, codename__startswith="view_"
+        )
+    )
+    return group
 
 
 DEMO_SUBJECTS = [
@@ -85,4 +106,26 @@ def seed_demo(password: str, with_cases: bool = True) -> dict[str, int]:
     counts = load_reference()
     counts["users"] = len(seed_users(password))
     counts["cases"] = seed_cases() if with_cases else 0
+    if with_cases:
+        counts.update(seed_app_demos())
+    return counts
+
+
+def seed_app_demos() -> dict[str, int]:
+    """Demo data of the apps built on cases (``<app>.demo.seed()``, e.g. transfers' demo
+    placements), found through the app registry so that cases imports none of them."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    counts: dict[str, int] = {}
+    for config in apps.get_app_configs():
+        if config.name == "cases" or not config.name.isidentifier():
+            continue
+        try:
+            module = import_module(f"{config.name}.demo")
+        except ModuleNotFoundError:
+            continue
+        if callable(getattr(module, "seed", None)):
+            counts.update(module.seed())
     return counts

@@ -165,8 +165,8 @@ def local_isoformat(value, tz_name: str | None) -> str | None:
 
 
 class UnitOutput(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    routes_to = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    routes_to = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     kind = serializers.ChoiceField(choices=UnitKind.choices)
 
     class Meta:
@@ -214,7 +214,9 @@ class CaseOutput(serializers.ModelSerializer):
     sector = serializers.CharField(source="sector.code")
     routed_to = serializers.CharField(source="routed_to.code")
     custody_unit = serializers.CharField(source="custody_unit.code")
-    designated_provider = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    designated_provider = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     event_number = serializers.CharField(source="event.event_number")
     apprehended_at = serializers.DateTimeField(source="subject.apprehended_at")
     apprehended_at_local = serializers.SerializerMethodField()
@@ -275,9 +277,11 @@ class CaseOutput(serializers.ModelSerializer):
 
 
 class HistoryOutput(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     role = serializers.CharField(source="actor_role")
-    unit = serializers.SlugRelatedField(source="actor_unit", slug_field="code", read_only=True)
+    unit = serializers.SlugRelatedField(
+        source="actor_unit", slug_field="code", read_only=True, allow_null=True
+    )
     at = serializers.DateTimeField(source="occurred_at")
 
     class Meta:

@@ -245,6 +245,12 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "UnitKindEnum": "cases.models.UnitKind",
         "DocumentKindEnum": "cases.models.DocumentKind",
+        # transfers
+        "CriminalHistoryStatusEnum": "transfers.models.CheckStatus",
+        "InvoiceLineStatusEnum": "transfers.models.LineStatus",
+        "PlacementStateEnum": "transfers.models.PlacementState",
+        "MovementStateEnum": "transfers.models.MovementState",
+        "ClockStatusEnum": "cases.models.ClockStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -13,10 +13,10 @@ from rest_framework.views import APIView
 
 from cases.exceptions import InvalidInput, NotPermitted, OutOfScope
 from cases.models import Case, Role, Unit
-from cases.selectors import USBP_ROLES
+from cases.selectors import READ_ALL_ROLES, USBP_ROLES, cases_visible_to
 
 from . import selectors, services
-from .models import Contractor, Movement, PlacementRequest, PlacementState
+from .models import Contractor, Movement, MovementState, PlacementRequest, PlacementState
 from .serializers import (
     AtInput,
     CareProviderOutput,
@@ -25,6 +25,7 @@ from .serializers import (
     DesignateInput,
     InvoiceOutput,
     InvoiceUploadInput,
+    MovementBoardOutput,
     MovementInput,
     MovementOutput,
     PlacementOutput,
@@ -34,11 +35,23 @@ from .serializers import (
 )
 
 OPERATIONAL_ROLES = USBP_ROLES | {Role.ERO_OFFICER, Role.ORR_INTAKE, Role.MANAGER, Role.AUDITOR}
+CASE_READING_ROLES = USBP_ROLES | {Role.ERO_OFFICER} | READ_ALL_ROLES
 
 
 def require_role(user, roles: set[str], action: str) -> None:
     if user.role not in roles:
         raise NotPermitted(f"Your role may not {action}.")
+
+
+def case_to_act_on(request, pk: int, roles: set[str], action: str) -> Case:
+    """A case the caller may act on: scope first (an existing case outside it answers 404,
+    as an absent one does, for every role that reads cases), then the role (403)."""
+    require_role(request.user, CASE_READING_ROLES, action)
+    case = cases_visible_to(request.user).filter(pk=pk).first()
+    if case is None:
+        raise OutOfScope("No such case.")
+    require_role(request.user, roles, action)
+    return case
 
 
 class PlacementPagination(CursorPagination):
@@ -69,10 +82,7 @@ class PlacementRequestCreate(APIView):
 
     @extend_schema(request=PlacementRequestInput, responses={201: PlacementOutput})
     def post(self, request, pk: int):
-        require_role(request.user, USBP_ROLES, "request placements")
-        case = Case.objects.filter(pk=pk).first()
-        if case is None:
-            raise OutOfScope("No such case.")
+        case = case_to_act_on(request, pk, USBP_ROLES, "request placements")
         data = PlacementRequestInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -81,7 +91,7 @@ class PlacementRequestCreate(APIView):
         for index, item in enumerate(needs.get("travel_companions", [])):
             companion_case = None
             if item.get("case"):
-                companion_case = Case.objects.filter(pk=item["case"]).first()
+                companion_case = cases_visible_to(request.user).filter(pk=item["case"]).first()
                 if companion_case is None:
                     raise InvalidInput(
                         {f"needs.travel_companions.{index}.case": ["No such case in your scope."]}
@@ -210,10 +220,7 @@ class CriminalHistoryView(APIView):
 
     @extend_schema(request=CriminalHistoryInput, responses={201: CriminalHistoryInput})
     def post(self, request, pk: int):
-        require_role(request.user, USBP_ROLES | {Role.ERO_OFFICER}, "record checks")
-        case = Case.objects.filter(pk=pk).first()
-        if case is None:
-            raise OutOfScope("No such case.")
+        case = case_to_act_on(request, pk, USBP_ROLES | {Role.ERO_OFFICER}, "record checks")
         data = CriminalHistoryInput(data=request.data)
         data.is_valid(raise_exception=True)
         check = services.record_criminal_history_check(
@@ -262,16 +269,26 @@ class MovementBoard(APIView):
     the caller's unit). POST: schedule a leg."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("state", required=False)],
-        responses=MovementOutput(many=True),
+        operation_id="v1_movements_board",
+        parameters=[OpenApiParameter("state", enum=MovementState.values, required=False)],
+        responses=MovementBoardOutput,
     )
     def get(self, request):
         require_role(request.user, OPERATIONAL_ROLES, "read movements")
+        start, end = selectors.board_window(request.user)
         qs = selectors.movement_board(request.user)
         state = request.query_params.get("state")
         if state:
+            if state not in MovementState.values:
+                raise InvalidInput({"state": [f"Choose from: {', '.join(MovementState.values)}."]})
             qs = qs.filter(state=state)
-        return Response(MovementOutput(qs, many=True).data)
+        return Response(
+            {
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "results": MovementOutput(qs, many=True).data,
+            }
+        )
 
     @extend_schema(request=MovementInput, responses={201: MovementOutput})
     def post(self, request):
@@ -288,7 +305,8 @@ class MovementBoard(APIView):
         if carrier.get("agency"):
             agency = _unit(carrier["agency"], "carrier.agency")
         ids = list(dict.fromkeys(v["cases"]))
-        cases = list(Case.objects.filter(pk__in=ids))
+        # Scoped here, so a case outside the caller's scope reads exactly as an absent one.
+        cases = list(cases_visible_to(request.user).filter(pk__in=ids))
         if len(cases) != len(ids):
             raise InvalidInput({"cases": ["No such case in your scope."]})
         movement = services.schedule_movement(
@@ -314,7 +332,11 @@ def _movement_target(request, pk) -> Movement:
     """The movement a step acts on: one in scope, or one arriving at the caller's unit."""
     require_role(request.user, OPERATIONAL_ROLES, "act on movements")
     movement = Movement.objects.select_related("to_unit").filter(pk=pk).first()
-    if movement is None:
+    # Scope before input validation, so bad input on someone else's leg answers 404 too.
+    if movement is None or not (
+        selectors.movements_visible_to(request.user).filter(pk=pk).exists()
+        or selectors.can_receive(request.user, movement.to_unit)
+    ):
         raise OutOfScope("No such movement.")
     return movement
 
@@ -391,6 +413,8 @@ class SubjectRelatives(APIView):
 # --- contractors and invoices -------------------------------------------------------------------
 
 INVOICE_ROLES = {Role.ERO_OFFICER, Role.MANAGER, Role.AUDITOR}
+# Managers and auditors read invoices; importing one writes (DESIGN.md: managers read-only).
+INVOICE_IMPORT_ROLES = {Role.ERO_OFFICER}
 
 
 class ContractorList(APIView):
@@ -407,7 +431,7 @@ class InvoiceUpload(APIView):
 
     @extend_schema(request=InvoiceUploadInput, responses={201: InvoiceOutput})
     def post(self, request, code: str):
-        require_role(request.user, {Role.ERO_OFFICER, Role.MANAGER}, "import invoices")
+        require_role(request.user, INVOICE_IMPORT_ROLES, "import invoices")
         contractor = Contractor.objects.filter(code=code).first()
         if contractor is None:
             raise OutOfScope("No such contractor.")

@@ -25,11 +25,15 @@ from .models import (
     Separation,
 )
 
+MAX_ID = 2**63 - 1
+
 # --- input -------------------------------------------------------------------------------------
 
 
 class CompanionInput(serializers.Serializer):
-    case = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    case = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, allow_null=True, default=None
+    )
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     relation = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
 
@@ -84,7 +88,7 @@ class MovementInput(serializers.Serializer):
     from_unit = serializers.CharField(max_length=32)
     to_unit = serializers.CharField(max_length=32)
     cases = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=200
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1, max_length=200
     )
     carrier = CarrierInput()
     scheduled_pickup_at = AwareDateTimeField()
@@ -243,6 +247,18 @@ class MovementOutput(serializers.ModelSerializer):
         """ORR sees how many people ride and which case numbers, never more."""
         entries = movement.manifest.all()
         return ManifestCase(entries, many=True).data
+
+
+class MovementBoardOutput(serializers.Serializer):
+    """Today's and tomorrow's legs by the calendar of the caller's unit."""
+
+    results = MovementOutput(many=True)
+    to = serializers.DateTimeField()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.DateTimeField()
+        return fields
 
 
 class SeparationOutput(serializers.ModelSerializer):

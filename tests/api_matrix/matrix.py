@@ -17,14 +17,18 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from cases import services
-from cases.models import Case, Document, Role, Unit, User
+from cases import services, sla
+from cases.models import Case, Document, Role, SlaClock, Unit, User
 from tests import factories
+from transfers import reference as transfers_reference
+from transfers import services as transfer_services
+from transfers.models import BedCapacity, Contractor, Invoice, Movement, PlacementRequest
 
 ANONYMOUS = "anonymous"
 ROLES = [*Role.values, ANONYMOUS]
@@ -41,6 +45,10 @@ ACTOR_UNITS = {
 }
 
 PASSWORD = "correct-horse-42"
+
+# The care provider ORR designates, and the contractor that carries, in transfers rows.
+CARE_PROVIDER = "ORR-CP-BRO"
+CONTRACTOR = "sw-transport"
 
 # The smallest file that sniffs as a PDF.
 TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -126,6 +134,83 @@ class World:
     @staticmethod
     def now_iso(hours_ago: float = 2) -> str:
         return (timezone.now() - timedelta(hours=hours_ago)).isoformat()
+
+    # --- legal clocks (cases.sla) ------------------------------------------------------------
+
+    def clock(self, case: Case, policy: str = "usbp_custody") -> SlaClock:
+        return case.clocks.get(policy__name=policy)
+
+    def breached_clock(self) -> SlaClock:
+        """The 48-hour custody determination of a case booked 50 hours after apprehension,
+        breached by an in-process sweep."""
+        case = self.case("booked", hours_ago=50)
+        sla.sweep_clocks(now=timezone.now())
+        clock = self.clock(case, "custody_determination")
+        assert clock.breached_at is not None
+        return clock
+
+    # --- transfers (transfers.services) ---------------------------------------------------------
+
+    def transfers_reference(self) -> None:
+        if not BedCapacity.objects.exists():
+            transfers_reference.load()
+
+    def placement(self, state: str = "requested", case_state: str = "booked") -> PlacementRequest:
+        """A placement request for an unaccompanied child booked at EPT-EPS."""
+        self.transfers_reference()
+        case = self.case(case_state, demographic="uac")
+        placement = transfer_services.request_placement(
+            case=case, actor=self.owner_agent, needs=transfer_services.PlacementNeeds()
+        )
+        if state == "designated":
+            placement = transfer_services.designate_placement(
+                placement=placement,
+                actor=self.user(Role.ORR_INTAKE, "ORR-INTAKE"),
+                facility=Unit.objects.get(code=CARE_PROVIDER),
+            )
+        elif state != "requested":
+            raise ValueError(state)
+        return placement
+
+    def movement(self, *, uac: bool = False, state: str = "scheduled") -> Movement:
+        """A leg from EPT-EPS scheduled by the ERO officer: an adult to the El Paso detention
+        facility, or a child to the care provider ORR designated."""
+        if uac:
+            case = self.placement("designated", case_state="accepted").case
+            to_unit = Unit.objects.get(code=CARE_PROVIDER)
+        else:
+            self.transfers_reference()
+            case = self.case("accepted")
+            to_unit = Unit.objects.get(code="ELP-SPC")
+        case.refresh_from_db()
+        movement = transfer_services.schedule_movement(
+            actor=self.owner_officer,
+            from_unit=case.custody_unit,
+            to_unit=to_unit,
+            cases=[case],
+            scheduled_pickup_at=timezone.now() + timedelta(hours=1),
+            contractor=Contractor.objects.get(code=CONTRACTOR),
+            distance_miles=Decimal("30"),
+        )
+        if state in ("in_transit", "arrived"):
+            officer = self.owner_officer
+            movement = transfer_services.depart_movement(movement=movement, actor=officer)
+        if state == "arrived":
+            movement = transfer_services.arrive_movement(movement=movement, actor=officer)
+        return movement
+
+    def invoice(self) -> Invoice:
+        movement = self.movement(state="arrived")
+        content = (
+            "line,trip_number,service_date,persons,miles,amount\n"
+            f"1,{movement.trip_number},{timezone.localdate()},1,30,{movement.cost}\n"
+        ).encode()
+        return transfer_services.import_invoice(
+            contractor=movement.contractor,
+            number=f"INV-{movement.pk}",
+            content=content,
+            actor=self.owner_officer,
+        )
 
 
 def check_row(row: Row) -> None:

@@ -61,7 +61,9 @@ def test_authorization_matrix(row, role, scope, expected, world, tmp_path, setti
     if expected >= 400:
         assert set(response.json()["error"]) >= {"code", "message"}
     if row.listed_obj and expected == 200:
-        listed = {item[row.listed_field] for item in response.json()["results"]}
+        payload = response.json()
+        items = payload["results"] if isinstance(payload, dict) else payload
+        listed = {item[row.listed_field] for item in items}
         assert (objs[row.listed_obj] in listed) == (scope == "in"), listed
 
 

@@ -85,7 +85,7 @@ def test_sqlite_triggers_are_installed():
             "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [TABLE]
         )
         names = {row[0] for row in cur.fetchall()}
-    assert names == {"cases_event_log_no_update", "cases_event_log_no_delete"}
+    assert {"cases_event_log_no_update", "cases_event_log_no_delete"} <= names
 
 
 @pytest.mark.postgres
@@ -96,7 +96,7 @@ def test_event_log_refuses_update_and_delete_on_postgresql(agent_ept):
             "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal",
             [TABLE],
         )
-        assert [row[0] for row in cur.fetchall()] == ["cases_event_log_no_update"]
+        assert "cases_event_log_no_update" in {row[0] for row in cur.fetchall()}
     case = book(agent_ept)
     entry = EventLogEntry.objects.get(case=case, event_type="case.booked")
     _assert_append_only(entry)
@@ -154,3 +154,41 @@ def test_subject_changes_keep_field_history(agent_ept):
     assert (rows[1].first_name, rows[1].a_number) == ("José", "012345678")
     delta = rows[1].diff_against(rows[0])
     assert {c.field for c in delta.changes} == {"first_name", "a_number"}
+
+
+# --- one transaction: the state change and its row commit together or not at all ------------
+
+
+def test_a_failed_event_write_rolls_the_transition_back(agent_ept, monkeypatch):
+    case = book(agent_ept)
+    rows = EventLogEntry.objects.count()
+
+    def broken_clocks(**kwargs):
+        raise RuntimeError("clock store unavailable")
+
+    # record_event writes the row, then moves the clocks; fail after the row is written.
+    monkeypatch.setattr(services.sla, "apply_event", broken_clocks)
+    with pytest.raises(RuntimeError):
+        services.submit_case(case=case, actor=agent_ept)
+    case.refresh_from_db()
+    assert (case.state, case.submissions) == (CaseState.BOOKED, 0)
+    assert EventLogEntry.objects.count() == rows
+    assert not case.history.filter(state=CaseState.SUBMITTED).exists()
+
+
+def test_a_failed_state_write_leaves_no_event_row(agent_ept, ero_elp, monkeypatch):
+    case = book(agent_ept)
+    services.submit_case(case=case, actor=agent_ept)
+    rows = EventLogEntry.objects.count()
+    original = services.record_event
+
+    def record_then_fail(**kwargs):
+        original(**kwargs)
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services, "record_event", record_then_fail)
+    with pytest.raises(RuntimeError):
+        services.accept_case(case=case, actor=ero_elp)
+    case.refresh_from_db()
+    assert case.state == CaseState.SUBMITTED
+    assert EventLogEntry.objects.count() == rows

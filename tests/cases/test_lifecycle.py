@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from cases import services
 from cases.exceptions import InvalidTransition, NotPermitted, OutOfScope, RuleViolation
-from cases.models import Case, CaseState, EventLogEntry, Unit
-from tests.factories import SubjectDataFactory, accepted, book
+from cases.models import Case, CaseState, EventLogEntry, Role, Unit
+from tests.factories import SubjectDataFactory, UserFactory, accepted, book
 
 pytestmark = pytest.mark.django_db
 
@@ -292,3 +292,67 @@ def test_each_subject_keeps_its_own_apprehension_time(agent_ept):
     # The custody clock counts from each subject's own time.
     clock = second.clocks.get(policy__name="custody_determination")
     assert clock.started_at == own
+
+
+SUBMIT_OUTCOMES = {
+    "agent_ept": "ok",
+    "super_ept": "ok",  # a sector supervisor acts across the sector's stations
+    "agent_tca": OutOfScope,  # another sector: answered as absent
+    "ero_elp": NotPermitted,  # sees the case (routed to ELP) but may not submit
+    "ero_pho": OutOfScope,
+    "orr_user": OutOfScope,  # ORR sees cases only through placement requests
+    "manager_hq": NotPermitted,  # read-only
+    "auditor_hq": NotPermitted,
+    "partner": OutOfScope,
+}
+ACCEPT_OUTCOMES = {
+    "ero_elp": "ok",
+    "ero_pho": OutOfScope,
+    "agent_ept": NotPermitted,
+    "super_ept": NotPermitted,
+    "agent_tca": OutOfScope,
+    "orr_user": OutOfScope,
+    "manager_hq": NotPermitted,
+    "auditor_hq": NotPermitted,
+    "partner": OutOfScope,
+}
+
+
+@pytest.mark.parametrize(("who", "outcome"), SUBMIT_OUTCOMES.items())
+def test_submit_checks_role_and_unit(request, agent_ept, who, outcome):
+    actor = request.getfixturevalue(who)
+    case = book(agent_ept)
+    rows = EventLogEntry.objects.count()
+    if outcome == "ok":
+        assert services.submit_case(case=case, actor=actor).state == CaseState.SUBMITTED
+        entry = EventLogEntry.objects.get(case=case, transition="submit")
+        assert (entry.actor, entry.actor_unit) == (actor, actor.unit)
+        return
+    with pytest.raises(outcome):
+        services.submit_case(case=case, actor=actor)
+    case.refresh_from_db()
+    assert case.state == CaseState.BOOKED and EventLogEntry.objects.count() == rows
+
+
+@pytest.mark.parametrize(("who", "outcome"), ACCEPT_OUTCOMES.items())
+def test_accept_checks_role_and_unit(request, agent_ept, who, outcome):
+    actor = request.getfixturevalue(who)
+    case = book(agent_ept)
+    services.submit_case(case=case, actor=agent_ept)
+    rows = EventLogEntry.objects.count()
+    if outcome == "ok":
+        assert services.accept_case(case=case, actor=actor).state == CaseState.ACCEPTED
+        return
+    with pytest.raises(outcome):
+        services.accept_case(case=case, actor=actor)
+    case.refresh_from_db()
+    assert case.state == CaseState.SUBMITTED and EventLogEntry.objects.count() == rows
+
+
+def test_ero_officer_posted_to_a_facility_works_the_aor_queue(agent_ept):
+    officer = UserFactory(role=Role.ERO_OFFICER, unit=Unit.objects.get(code="ELP-SPC"))
+    case = book(agent_ept)
+    services.submit_case(case=case, actor=agent_ept)
+    assert services.accept_case(case=case, actor=officer).state == CaseState.ACCEPTED
+    entry = EventLogEntry.objects.get(case=case, transition="accept")
+    assert (entry.actor_role, entry.actor_unit.code) == ("ero_officer", "ELP-SPC")

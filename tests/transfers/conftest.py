@@ -11,6 +11,12 @@ from transfers.models import BedCapacity
 from transfers.reference import load
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Users are made in every test; the production hasher's cost buys nothing here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def transfers_reference(reference):
     """Care-provider capacity and contractors (reloaded after a transactional flush)."""

@@ -154,11 +154,12 @@ def test_board_shows_today_and_tomorrow_in_scope(
         tomorrow = schedule(ero_elp, [cases[1]], hours=30)
         later = schedule(ero_elp, [cases[2]], hours=60)
         yesterday_local = schedule(ero_elp, [cases[3]], hours=-9)  # 23:00 local yesterday
-        board = [m["id"] for m in api(ero_elp).get("/api/v1/movements/").json()]
+        board = [m["id"] for m in api(ero_elp).get("/api/v1/movements/").json()["results"]]
         assert board == [today.pk, tomorrow.pk]
         assert later.pk not in board and yesterday_local.pk not in board
-        assert [m["id"] for m in api(agent_ept).get("/api/v1/movements/").json()] == board
-        assert api(agent_tca).get("/api/v1/movements/").json() == []
+        agent_board = api(agent_ept).get("/api/v1/movements/").json()["results"]
+        assert [m["id"] for m in agent_board] == board
+        assert api(agent_tca).get("/api/v1/movements/").json()["results"] == []
         assert api(agent_tca).get(f"/api/v1/movements/{today.pk}/").status_code == 404
 
 

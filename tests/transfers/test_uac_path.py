@@ -130,9 +130,9 @@ def test_uac_path_book_to_transferred_with_every_clock(
     # 350 per trip + 45 per person + 3.10 per mile x 800.
     assert movement["cost"] == "2875.00"
     assert movement["state"] == "scheduled"
-    board = ero.get("/api/v1/movements/").json()
+    board = ero.get("/api/v1/movements/").json()["results"]
     assert movement["id"] in [m["id"] for m in board]
-    assert movement["id"] in [m["id"] for m in agent.get("/api/v1/movements/").json()]
+    assert movement["id"] in [m["id"] for m in agent.get("/api/v1/movements/").json()["results"]]
     assert clocks(agent, case_id) == designated
 
     resp = ero.post(f"/api/v1/movements/{movement['id']}/depart/", {}, format="json")
