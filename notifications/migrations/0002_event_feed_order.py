@@ -3,7 +3,9 @@
 A sequence hands out ids in one order and transactions commit in another, so a reader that
 served id 11 could later miss id 10 committing. Each insert into ``cases_eventlogentry`` now
 takes a transaction-scoped *shared* advisory lock keyed by a lower bound of the id it is
-about to take, and only then takes the id. Writers never wait for each other (shared locks);
+about to take, and only then takes the id. A transaction takes that lock once, before its
+first id (a transaction-local setting remembers it): its later ids are all higher, so the
+first lock bounds them too, and a batch of thousands of events holds one lock, not thousands. Writers never wait for each other (shared locks);
 the feed reads the sequence, then the held keys, and serves only ids below the smallest one
 (``notifications.selectors.safe_horizon``; docs/decisions/030-event-feed-horizon.md).
 
@@ -28,9 +30,14 @@ DECLARE
     floor_id bigint;
 BEGIN
     IF NEW.id IS NULL THEN
-        SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END
-          INTO floor_id FROM cases_eventlogentry_id_seq;
-        PERFORM pg_advisory_xact_lock_shared({NAMESPACE}, LEAST(floor_id + 1, 2147483647)::int4);
+        -- One lock a transaction is enough: its first id bounds all its later ones.
+        IF COALESCE(current_setting('cas.feed_floor_locked', true), '') <> 'on' THEN
+            SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END
+              INTO floor_id FROM cases_eventlogentry_id_seq;
+            PERFORM pg_advisory_xact_lock_shared(
+                {NAMESPACE}, LEAST(floor_id + 1, 2147483647)::int4);
+            PERFORM set_config('cas.feed_floor_locked', 'on', true);
+        END IF;
         NEW.id := nextval('cases_eventlogentry_id_seq');
     END IF;
     RETURN NEW;
