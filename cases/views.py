@@ -399,22 +399,8 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         accept_form=AcceptForm(auto_id="accept_%s"),
         reject_form=RejectForm(auto_id="reject_%s"),
         review=True,
-        next_case=_next(request),
     )
     return render(request, "cases/review.html", context)
-
-
-def _next(request: HttpRequest):
-    root = selectors.scope_root(request.user)
-    return (
-        selectors.with_nearest_due(
-            selectors.cases_visible_to(request.user).filter(
-                state=CaseState.SUBMITTED, routed_to__path__startswith=root.path
-            )
-        )
-        .values_list("pk", flat=True)
-        .first()
-    )
 
 
 @web_view(ERO)
