@@ -104,6 +104,59 @@ def build_pool(url: str, path: Path) -> dict:
     return pool
 
 
+def profile_endpoints(pool: dict, repeat: int, out: Path) -> None:
+    """Each read endpoint in-process, ``repeat`` times: CPU milliseconds of the web process
+    and milliseconds spent in the database per request, and a pyinstrument profile of the
+    slowest (independent of the load generator and of gunicorn's queueing)."""
+    import time
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from pyinstrument import Profiler
+
+    officer, agent = pool["officers"][0], pool["agents"][0]
+    endpoints = {
+        "ERO queue": (officer, f"/api/v1/cases/?state=submitted&routed_to={officer['aor']}"),
+        "case detail": (officer, f"/api/v1/cases/{pool['officer_detail'][0]}/"),
+        "case detail (agent)": (
+            agent,
+            f"/api/v1/cases/{pool['agent_detail'][agent['station']][0]}/",
+        ),
+    }
+    slowest, worst = None, 0.0
+    print(f"{'in-process':<22} {'wall ms':>8} {'CPU ms':>7} {'DB ms':>7} {'queries':>8}")
+    for label, (who, path) in endpoints.items():
+        client = Client(HTTP_AUTHORIZATION=f"Token {who['token']}")
+        client.get(path)  # warm
+        wall = cpu = db = 0.0
+        queries = 0
+        for _ in range(repeat):
+            with CaptureQueriesContext(connection) as ctx:
+                w0, c0 = time.perf_counter(), time.process_time()
+                response = client.get(path)
+                wall += time.perf_counter() - w0
+                cpu += time.process_time() - c0
+            assert response.status_code == 200, (path, response.status_code)
+            db += sum(float(q["time"]) for q in ctx.captured_queries)
+            queries += len(ctx.captured_queries)
+        print(
+            f"{label:<22} {wall / repeat * 1000:>8.0f} {cpu / repeat * 1000:>7.0f} "
+            f"{db / repeat * 1000:>7.0f} {queries / repeat:>8.1f}"
+        )
+        if wall > worst:
+            slowest, worst = (label, client, path), wall
+    label, client, path = slowest
+    profiler = Profiler(interval=0.005)
+    profiler.start()
+    for _ in range(repeat):
+        client.get(path)
+    profiler.stop()
+    target = out / "api-profile.txt"
+    target.write_text(profiler.output_text(unicode=False, color=False, show_all=False))
+    print(f"profile of {label}: {target}")
+
+
 def start_gunicorn(url: str, port: int, workers: int, threads: int, log: Path) -> subprocess.Popen:
     env = {
         **os.environ,
@@ -127,6 +180,10 @@ def start_gunicorn(url: str, port: int, workers: int, threads: int, log: Path) -
         "gthread" if threads > 1 else "sync",
         "--timeout",
         "60",
+        # Locust keeps connections open between requests; gunicorn's 2 s default closed some
+        # while they waited in its queue, and the next request on them failed.
+        "--keep-alive",
+        "30",
     ]
     process = subprocess.Popen(
         cmd,
@@ -233,11 +290,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed N cases first (fresh database)")
     parser.add_argument("--open", type=int, default=25_000, help="open cases when seeding")
     parser.add_argument("--users", type=int, default=32)
-    parser.add_argument("--duration", type=int, default=60, help="seconds of load")
+    parser.add_argument("--duration", type=int, default=60, help="seconds of load (0: none)")
     parser.add_argument("--wait", type=float, default=0.5, help="mean think time per user (s)")
     parser.add_argument("--port", type=int, default=18710)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+    parser.add_argument("--profile", type=int, default=0, help="also time N in-process reads")
     args = parser.parse_args(argv)
     url = database_url(args.db)
     if args.seed:
@@ -261,6 +319,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.threads} threads on :{args.port}",
         flush=True,
     )
+    if args.duration <= 0:  # profile only
+        print_machine(url)
+        profile_endpoints(pool, max(args.profile, 5), out)
+        return 0
     server = start_gunicorn(url, args.port, args.workers, args.threads, out / "gunicorn.log")
     try:
         warm_up(args.port, pool, args.workers)
@@ -279,6 +341,8 @@ def main(argv: list[str] | None = None) -> int:
     _rows, errors, ok = report(stats)
     print(f"errors: {errors}; p95 <= 150 ms on every read endpoint: {'yes' if ok else 'NO'}")
     print(f"(locust CSV and logs in {out})")
+    if args.profile:
+        profile_endpoints(pool, args.profile, out)
     if errors:
         failures = out / "api_failures.csv"
         if failures.exists():

@@ -181,6 +181,31 @@ def summarise(label: str, lateness: list[float]) -> str:
     )
 
 
+def profile_sweep(url: str, clocks: int) -> None:
+    """Arm ``clocks`` clocks already due and run one sweep in this process under
+    pyinstrument (no worker, no beat): breaches per second of the sweep alone, and where
+    its time goes."""
+    from pyinstrument import Profiler
+
+    from cases import sla
+
+    arm_storm(url, clocks, lead=-61)
+    profiler = Profiler(interval=0.005)
+    profiler.start()
+    started = time.perf_counter()
+    result = sla.sweep_clocks()
+    seconds = time.perf_counter() - started
+    profiler.stop()
+    out = ROOT / "bench" / "out"
+    out.mkdir(exist_ok=True)
+    target = out / "sweep-profile.txt"
+    target.write_text(profiler.output_text(unicode=False, color=False, show_all=False))
+    print(
+        f"in-process sweep: {result.breaches:,} breaches in {seconds:.1f} s "
+        f"({result.breaches / seconds:,.0f}/s, {result.batches} batches); profile: {target}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", default="cas_bench", help="database when DATABASE_URL is unset")
@@ -189,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clocks", type=int, default=10_000, help="clocks due in the minute")
     parser.add_argument("--lead", type=float, default=30, help="seconds until the storm minute")
     parser.add_argument("--timeout", type=float, default=900, help="give up after S seconds")
+    parser.add_argument(
+        "--profile", type=int, default=0, help="only profile one in-process sweep of N clocks"
+    )
     args = parser.parse_args(argv)
     url = database_url(args.db)
     if args.seed:
@@ -201,6 +229,10 @@ def main(argv: list[str] | None = None) -> int:
 
     interval = settings.CAS_SWEEP_INTERVAL_SECONDS
     purge_broker()
+    if args.profile:
+        profile_sweep(url, args.profile)
+        purge_broker()
+        return 0
     due, start = arm_storm(url, args.clocks, args.lead)
     data = Path(tempfile.mkdtemp(prefix="cas-storm-"))
     procs = start_celery(url, data)

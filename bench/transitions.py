@@ -85,7 +85,8 @@ EVENT_SQL = (
 
 
 def run_floor(url: str, work: list[tuple]) -> float:
-    with raw_connect(url) as conn:
+    # autocommit: each ``conn.transaction()`` below is its own BEGIN ... COMMIT.
+    with raw_connect(url, autocommit=True) as conn:
         conn.execute("SELECT 1")
         start = time.perf_counter()
         for name, source, target in PHASES:

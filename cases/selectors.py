@@ -28,26 +28,38 @@ def scope_root(user: User) -> Unit | None:
     return unit
 
 
-def case_scope_q(user: User) -> Q | None:
-    """A Q selecting the cases in the user's scope, or None when the role sees no cases."""
+# The unit fields of a case that put it in a role's scope (one definition for both the
+# queryset filter and the check of a row already read).
+SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
+    Role.USBP_AGENT: ("station",),
+    Role.USBP_SUPERVISOR: ("station",),
+    Role.ERO_OFFICER: ("routed_to", "custody_unit"),
+    Role.MANAGER: ("station", "routed_to", "custody_unit", "designated_provider"),
+    Role.AUDITOR: ("station", "routed_to", "custody_unit", "designated_provider"),
+}
+
+
+def _scope(user: User) -> tuple[str, tuple[str, ...]] | None:
+    """The path prefix and the case's unit fields that decide the user's scope."""
     if not user.is_authenticated or not user.is_active:
         return None
-    root = scope_root(user)
+    fields = SCOPE_FIELDS.get(user.role)
+    root = scope_root(user) if fields else None
     if root is None:
         return None
-    prefix = root.path
-    if user.role in USBP_ROLES:
-        return Q(station__path__startswith=prefix)
-    if user.role == Role.ERO_OFFICER:
-        return Q(routed_to__path__startswith=prefix) | Q(custody_unit__path__startswith=prefix)
-    if user.role in READ_ALL_ROLES:
-        return (
-            Q(station__path__startswith=prefix)
-            | Q(routed_to__path__startswith=prefix)
-            | Q(custody_unit__path__startswith=prefix)
-            | Q(designated_provider__path__startswith=prefix)
-        )
-    return None
+    return root.path, fields
+
+
+def case_scope_q(user: User) -> Q | None:
+    """A Q selecting the cases in the user's scope, or None when the role sees no cases."""
+    scope = _scope(user)
+    if scope is None:
+        return None
+    prefix, fields = scope
+    q = Q()
+    for name in fields:
+        q |= Q(**{f"{name}__path__startswith": prefix})
+    return q
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
@@ -72,6 +84,21 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
 def case_in_scope(user: User, case: Case) -> bool:
     q = case_scope_q(user)
     return q is not None and Case.objects.filter(q, pk=case.pk).exists()
+
+
+def row_in_scope(user: User, case: Case) -> bool:
+    """``case_in_scope`` decided on a row already read, without a query: the services lock
+    the case and read it with its units, so asking the database again is a wasted round
+    trip. (A unit not loaded with the row is fetched by its foreign key.)"""
+    scope = _scope(user)
+    if scope is None:
+        return False
+    prefix, fields = scope
+    for name in fields:
+        unit = getattr(case, name)
+        if unit is not None and unit.path.startswith(prefix):
+            return True
+    return False
 
 
 def with_nearest_due(qs: QuerySet[Case]) -> QuerySet[Case]:

@@ -41,7 +41,7 @@ from .models import (
     UnitKind,
     User,
 )
-from .selectors import USBP_ROLES, case_in_scope, scope_root
+from .selectors import USBP_ROLES, case_in_scope, row_in_scope, scope_root
 
 logger = logging.getLogger(__name__)
 
@@ -89,8 +89,30 @@ def record_event(
     )
     if case is not None:
         sla.apply_event(case=case, event_type=event_type, at=at)
-    transaction.on_commit(lambda: events_committed.send(sender=EventLogEntry, last_id=entry.pk))
+    _announce_after_commit(entry.pk)
     return entry
+
+
+class _EventsCommitted:
+    """The after-commit announcement of one transaction, however many events it wrote."""
+
+    def __init__(self, last_id: int) -> None:
+        self.last_id = last_id
+
+    def __call__(self) -> None:
+        events_committed.send(sender=EventLogEntry, last_id=self.last_id)
+
+
+def _announce_after_commit(entry_id: int) -> None:
+    # One announcement per transaction, not per event: a sweep batch that writes 500 breach
+    # events published 500 identical fan-out wake-ups (39 % of the sweep's time, see
+    # docs/benchmarks.md "Timer storm"). A callback registered in a savepoint that rolls back
+    # is dropped by Django with it, and the next event registers a new one.
+    for registered in transaction.get_connection().run_on_commit:
+        if isinstance(registered[1], _EventsCommitted):
+            registered[1].last_id = max(registered[1].last_id, entry_id)
+            return
+    transaction.on_commit(_EventsCommitted(entry_id))
 
 
 # --- access checks --------------------------------------------------------------------------
@@ -110,7 +132,8 @@ def _lock_case(case: Case | int) -> Case:
 
 
 def _require_scope(actor: User, case: Case) -> None:
-    if not case_in_scope(actor, case):
+    # ``case`` comes from _lock_case: locked, and read with the units that decide scope.
+    if not row_in_scope(actor, case):
         raise OutOfScope("No such case.")
 
 
