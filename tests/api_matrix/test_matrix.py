@@ -10,7 +10,6 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from . import matrix
-from .pending import AWAITING_ROWS
 
 
 def collect_rows() -> list[matrix.Row]:
@@ -70,16 +69,11 @@ def test_authorization_matrix(row, role, scope, expected, world, tmp_path, setti
 
 def test_every_api_endpoint_has_a_matrix_row():
     """A new endpoint under /api/v1/ must be added to some rows_*.py table."""
-    covered = {row.url_name for row in ROWS} | AWAITING_ROWS
+    covered = {row.url_name for row in ROWS}
     missing = sorted(
         f"{route} ({name or 'unnamed'})" for route, name in _api_url_names() if name not in covered
     )
     assert not missing, f"endpoints without an authorization-matrix row: {missing}"
-
-
-def test_pending_names_are_real_endpoints():
-    names = {name for _, name in _api_url_names()}
-    assert names >= AWAITING_ROWS, sorted(AWAITING_ROWS - names)
 
 
 def test_every_row_names_every_role():
