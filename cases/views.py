@@ -243,7 +243,7 @@ def _packet_context(request: HttpRequest, case) -> dict:
     return {
         "case": case,
         "subject": subject,
-        "age": subject.age_on(subject.apprehended_at.date()),
+        "age": rules.age_at_apprehension(subject, case.station),
         "clocks": list(case.clocks.select_related("policy").order_by("started_at", "id")),
         "documents": list(case.documents.select_related("uploaded_by")),
         "family": family,
