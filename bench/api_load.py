@@ -66,7 +66,9 @@ def build_pool(url: str, path: Path) -> dict:
         booked: dict[str, list[int]] = {s: [] for s in stations}
         rows = conn.execute(
             "SELECT u.code, c.id FROM cases_case c JOIN cases_unit u ON u.id = c.station_id "
-            "WHERE c.state = 'booked' AND u.code = ANY(%s) ORDER BY c.id",
+            # Only cases ready to submit: not the ones an earlier run booked without a narrative.
+            "WHERE c.state = 'booked' AND u.code = ANY(%s) AND length(c.narrative) >= 20 "
+            "ORDER BY c.id",
             (stations,),
         ).fetchall()
         for code, case_id in rows:
