@@ -19,5 +19,7 @@ run() { printf '\n---- %s (%ss)\n' "$*" "$(( $(date +%s) - start ))"; "$PY" -m "
 run bench.seed --n 2000 --open 500 --db "$DB" --fresh
 run bench.transitions --n 2000 --db "$DB"
 run bench.api_load --seed 2000 --open 500 --duration 20 --db "$DB" --port 18711
+run bench.sweep --n 2000 --due 200 --repeat 1
+run bench.notify_latency --n 50
 run bench.timer_storm --seed 2000 --open 1000 --clocks 300 --lead 15 --db "$DB"
 printf '\nbench smoke: done in %ss\n' "$(( $(date +%s) - start ))"

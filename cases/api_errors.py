@@ -80,10 +80,21 @@ def domain_error_response(exc: Exception) -> Response | None:
     return None
 
 
+def _overflow_response(exc: OverflowError, context) -> Response:
+    """A number too large for the database's 64-bit integers (SQLite raises OverflowError).
+    In the path it names no object (404); in the input it is invalid (400)."""
+    kwargs = (context or {}).get("kwargs") or {}
+    if any(isinstance(v, int) and abs(v) >= 2**63 for v in kwargs.values()):
+        return Response(error_body("not_found", "Not found."), status=404)
+    return Response(error_body("invalid", "A number is too large."), status=400)
+
+
 def exception_handler(exc, context):
     response = domain_error_response(exc)
     if response is not None:
         return response
+    if isinstance(exc, OverflowError):
+        return _overflow_response(exc, context)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

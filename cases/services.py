@@ -396,7 +396,7 @@ def update_case(*, case: Case, actor: User, changes: dict[str, Any]) -> Case:
 
 def _reanchor_clocks(case: Case) -> None:
     for clock in (
-        case.clocks.select_for_update()
+        case.clocks.select_for_update(of=("self",))
         .filter(stopped_at__isnull=True, policy__start_anchor="apprehension")
         .select_related("policy")
     ):

@@ -101,7 +101,9 @@ def apply_event(*, case: Case, event_type: str, at: datetime) -> None:
         # sweepers holding different clocks of one case would otherwise deadlock here.
         return
     running = (
-        SlaClock.objects.select_for_update()
+        # of=self: lock the clocks only, never the shared policy rows (that serialised
+        # every transition of every case behind one policy row).
+        SlaClock.objects.select_for_update(of=("self",))
         .filter(case=case, stopped_at__isnull=True)
         .select_related("policy")
     )

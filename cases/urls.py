@@ -3,7 +3,13 @@ path id can overflow the database's integer column."""
 
 from django.urls import path
 
-from .api import audit, auth, cases, documents
+from .api import (
+    audit,
+    auth,
+    cases,
+    documents,
+    schema,  # noqa: F401  (registers the OpenAPI extensions)
+)
 from .api.converters import DatabaseIdConverter  # noqa: F401  (registers "dbid")
 
 urlpatterns = [

@@ -243,7 +243,7 @@ def _packet_context(request: HttpRequest, case) -> dict:
     return {
         "case": case,
         "subject": subject,
-        "age": subject.age_on(subject.apprehended_at.date()),
+        "age": rules.age_at_apprehension(subject, case.station),
         "clocks": list(case.clocks.select_related("policy").order_by("started_at", "id")),
         "documents": list(case.documents.select_related("uploaded_by")),
         "family": family,
@@ -399,22 +399,8 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         accept_form=AcceptForm(auto_id="accept_%s"),
         reject_form=RejectForm(auto_id="reject_%s"),
         review=True,
-        next_case=_next(request),
     )
     return render(request, "cases/review.html", context)
-
-
-def _next(request: HttpRequest):
-    root = selectors.scope_root(request.user)
-    return (
-        selectors.with_nearest_due(
-            selectors.cases_visible_to(request.user).filter(
-                state=CaseState.SUBMITTED, routed_to__path__startswith=root.path
-            )
-        )
-        .values_list("pk", flat=True)
-        .first()
-    )
 
 
 @web_view(ERO)

@@ -15,6 +15,20 @@ from notifications import services as nsvc
 from .views import CASE_READERS, web_view
 
 PAGE = 50
+EVENT_TITLES = {
+    "case.booked": "Case booked",
+    "case.submitted": "Packet submitted",
+    "case.rejected": "Packet rejected: fix and resubmit",
+    "case.accepted": "Packet accepted",
+    "case.transferred": "Custody transferred",
+    "case.released": "Released",
+    "placement.requested": "Placement requested",
+    "placement.designated": "Placement designated",
+    "placement.declined": "Placement declined",
+    "placement.cancelled": "Placement cancelled",
+    "sla.warning": "Legal clock warning",
+    "sla.breached": "Legal limit breached",
+}
 
 
 def _items(request: HttpRequest) -> list[dict]:
@@ -23,7 +37,8 @@ def _items(request: HttpRequest) -> list[dict]:
     return [
         {
             "id": row.pk,
-            "title": row.event_type,
+            "title": EVENT_TITLES.get(row.event_type, row.event_type),
+            "event_type": row.event_type,
             "body": row.message,
             "queue": row.unit.code if row.unit_id else "",
             "created_at": row.created_at,

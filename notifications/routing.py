@@ -178,7 +178,8 @@ def message_for(event: EventLogEntry) -> str:
         )
         return f"ORR designated a placement for case {number}: {facility}."
     if kind == "placement.declined":
-        return f"ORR declined the placement for case {number}: {payload.get('reason', '')}."
+        why = event.reason or payload.get("reason", "")
+        return f"ORR declined the placement for case {number}: {why}. Request again."
     if kind in ("sla.warning", "sla.breached"):
         policy = payload.get("policy", "")
         due = payload.get("effective_due_at") or payload.get("due_at") or ""

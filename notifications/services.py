@@ -353,6 +353,8 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 def _post(delivery: Delivery, event: EventLogEntry) -> tuple[int | None, str]:
     hook = delivery.subscription
+    if not hook.url.lower().startswith(("http://", "https://")):
+        return None, "only http(s) webhook URLs are called"
     body = json.dumps(event_document(event), separators=(",", ":")).encode()
     timestamp = str(int(time.time()))
     request = urllib.request.Request(  # noqa: S310 - partner URLs are http(s) by validation

@@ -14,7 +14,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from cases.models import Case, FamilyLink, Role, Unit, UnitKind, User
-from cases.selectors import case_scope_q, cases_visible_to, scope_root
+from cases.selectors import USBP_ROLES, case_scope_q, cases_visible_to, scope_root
 
 from .models import (
     BedCapacity,
@@ -134,9 +134,10 @@ def movement_board(user: User, now: datetime | None = None) -> QuerySet[Movement
     )
 
 
-def can_receive(user: User, unit: Unit) -> bool:
+def can_receive(user: User, unit: Unit, origin: Unit | None = None) -> bool:
     """Whether the user may confirm a hand-over at ``unit``: someone of the receiving unit
-    (or of a unit containing it), or ORR intake for ORR's care providers."""
+    (or of a unit containing it), ORR intake for ORR's care providers, or, since the
+    Marshals have no users here, the escorting USBP side of a leg to a USMS district."""
     if not user.is_authenticated or not user.is_active or user.unit is None:
         return False
     if user.role in (Role.MANAGER, Role.AUDITOR, Role.PARTNER_SYSTEM, ""):
@@ -144,6 +145,13 @@ def can_receive(user: User, unit: Unit) -> bool:
     if user.role == Role.ORR_INTAKE and unit.kind == UnitKind.CARE_PROVIDER:
         return True
     root = scope_root(user)
+    if (
+        unit.kind == UnitKind.USMS_DISTRICT
+        and user.role in USBP_ROLES
+        and root is not None
+        and root.contains(origin)
+    ):
+        return True
     return root is not None and root.contains(unit) and root.kind != UnitKind.NATIONAL
 
 

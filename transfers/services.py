@@ -144,7 +144,7 @@ def _placement_event(
         case=placement.case,
         actor=actor,
         transition=event_type.split(".", 1)[1],
-        reason=payload.pop("reason", ""),
+        reason=payload.get("reason", ""),
         payload={
             "placement": placement.pk,
             "from": from_state,
@@ -557,7 +557,7 @@ def _movement_event(
         case=None,
         actor=actor,
         transition=event_type.split(".", 1)[1],
-        reason=payload.pop("reason", ""),
+        reason=payload.get("reason", ""),
         payload={
             "movement": movement.pk,
             "trip_number": movement.trip_number,
@@ -631,7 +631,7 @@ def confirm_handover(
     in this one transaction, or none does."""
     with transaction.atomic():
         movement = _lock_movement(actor, movement)
-        if not selectors.can_receive(actor, movement.to_unit):
+        if not selectors.can_receive(actor, movement.to_unit, movement.from_unit):
             raise NotPermitted(f"Only {movement.to_unit.code} may confirm this hand-over.")
         at = _when(at)
         if movement.state not in (MovementState.IN_TRANSIT, MovementState.ARRIVED):
@@ -669,9 +669,25 @@ REASON_BY_KIND = {
 }
 
 
+# A move to the Marshals or to ORR separates a family by its nature; detention and release
+# may keep it together (family detention, one address), so those wait for the other person.
+SEPARATING_KINDS = {UnitKind.USMS_DISTRICT, UnitKind.CARE_PROVIDER}
+
+
+def _place(case: Case) -> tuple[str, object]:
+    if case.state == CaseState.RELEASED:
+        return ("released", case.release_address_key)
+    return ("unit", case.custody_unit_id)
+
+
 def record_separations(*, entry: EventLogEntry) -> list[Separation]:
     """After a case leaves for another unit (or is released), record a separation from each
-    linked person who is not going with them. Runs in the transfer's own transaction."""
+    linked person who is not going with them. Runs in the transfer's own transaction.
+
+    A relative still in custody at the station is separated at once only by a move to USMS or
+    ORR; after a move to detention or a release, the separation is recorded when the relative
+    leaves for somewhere else (so a family released to one address, or taken to one family
+    facility one case at a time, is not reported separated)."""
     case = Case.objects.select_related("subject", "custody_unit").get(pk=entry.case_id)
     released = entry.event_type == "case.released"
     moving_together: set[int] = set()
@@ -680,6 +696,7 @@ def record_separations(*, entry: EventLogEntry) -> list[Separation]:
         moving_together = set(
             ManifestEntry.objects.filter(movement_id=movement_id).values_list("case_id", flat=True)
         )
+    separating = not released and case.custody_unit.kind in SEPARATING_KINDS
     made = []
     for link in selectors.links_of(case.subject_id).select_related("subject", "relative"):
         mine = link.subject_id == case.subject_id
@@ -687,15 +704,12 @@ def record_separations(*, entry: EventLogEntry) -> list[Separation]:
         other = (
             Case.objects.select_related("custody_unit").filter(subject_id=other_subject_id).first()
         )
-        if other is None:
+        if other is None or other.pk in moving_together or _place(other) == _place(case):
             continue
-        together = (
-            not released
-            and other.custody_unit_id == case.custody_unit_id
-            and other.state != CaseState.RELEASED
-        ) or (other.pk in moving_together and not released)
+        if other.state in OPEN_STATES and not separating:
+            continue
         # One separation per link: where each person is now is read live from their cases.
-        if together or Separation.objects.filter(link=link).exists():
+        if Separation.objects.filter(link=link).exists():
             continue
         reason = (
             SeparationReason.RELEASE

@@ -102,7 +102,8 @@ class DocumentDownload(APIView):
         response = FileResponse(
             document.file.open("rb"),
             as_attachment=True,
-            filename=f"{case.case_number}-{document.kind}-{document.pk}",
+            filename=f"{case.case_number}-{document.kind}-{document.pk}."
+            + services.ALLOWED_DOCUMENT_TYPES.get(document.content_type, "bin"),
             content_type=document.content_type,
         )
         response["X-Content-SHA256"] = document.sha256

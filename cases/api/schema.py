@@ -7,6 +7,9 @@ the fuzzer in CI) can rely on the error shape too.
 
 from __future__ import annotations
 
+from django.core.exceptions import FieldDoesNotExist
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 
 ERROR_COMPONENTS = {
@@ -101,3 +104,29 @@ def add_error_responses(result, generator, request, public):
                         }
                     )
     return result
+
+
+class NullableRelatedField(OpenApiSerializerFieldExtension):
+    """A declared read-only related field (``SlugRelatedField(read_only=True)``) over a
+    nullable foreign key answers ``null``; drf-spectacular only knows that when the field
+    says ``allow_null``. Read it from the model so every app's schema tells the truth."""
+
+    target_class = "rest_framework.relations.RelatedField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if self._model_field_is_nullable():
+            schema["nullable"] = True
+        return schema
+
+    def _model_field_is_nullable(self) -> bool:
+        field = self.target
+        model = getattr(getattr(getattr(field, "parent", None), "Meta", None), "model", None)
+        source = getattr(field, "source", "") or ""
+        if model is None or not source or "." in source or source == "*":
+            return False
+        try:
+            return bool(model._meta.get_field(source).null)
+        except FieldDoesNotExist:
+            return False

@@ -172,16 +172,18 @@ class World:
             raise ValueError(state)
         return placement
 
-    def movement(self, *, uac: bool = False, state: str = "scheduled") -> Movement:
-        """A leg from EPT-EPS scheduled by the ERO officer: an adult to the El Paso detention
-        facility, or a child to the care provider ORR designated."""
+    def movement(
+        self, *, uac: bool = False, state: str = "scheduled", to: str = "ELP-SPC"
+    ) -> Movement:
+        """A leg from EPT-EPS scheduled by the ERO officer: an adult to ``to`` (the El Paso
+        detention facility by default), or a child to the care provider ORR designated."""
         if uac:
             case = self.placement("designated", case_state="accepted").case
             to_unit = Unit.objects.get(code=CARE_PROVIDER)
         else:
             self.transfers_reference()
             case = self.case("accepted")
-            to_unit = Unit.objects.get(code="ELP-SPC")
+            to_unit = Unit.objects.get(code=to)
         case.refresh_from_db()
         movement = transfer_services.schedule_movement(
             actor=self.owner_officer,

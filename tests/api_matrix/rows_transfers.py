@@ -65,9 +65,9 @@ def requested(world):
     return {"placement": placement.pk, "case": placement.case_id}
 
 
-def movement_setup(*, uac: bool = False, state: str = "scheduled"):
+def movement_setup(*, uac: bool = False, state: str = "scheduled", to: str = "ELP-SPC"):
     def setup(world):
-        movement = world.movement(uac=uac, state=state)
+        movement = world.movement(uac=uac, state=state, to=to)
         return {"movement": movement.pk}
 
     return setup
@@ -304,6 +304,17 @@ ROWS = [
         setup=movement_setup(uac=True, state="arrived"),
         body={},
         label="POST api-movement-handover (child to a care provider)",
+    ),
+    Row(
+        "api-movement-handover",
+        "POST",
+        "/api/v1/movements/{movement}/handover/",
+        # The Marshals have no users: the escorting station signs (DESIGN.md: "agent for
+        # USMS"); ERO, not the receiving unit here, is refused.
+        _expect(REFUSED, **{AGENT: SEE, SUPER: SEE, ORR: 404}),
+        setup=movement_setup(state="in_transit", to="USMS-TXW-ELP"),
+        body={},
+        label="POST api-movement-handover (adult to the Marshals)",
     ),
     Row(
         "api-movement-cancel",

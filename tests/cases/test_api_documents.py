@@ -65,6 +65,7 @@ def test_download_streams_the_file_to_users_in_scope(agent_ept, ero_elp, agent_t
     assert response["Content-Type"] == "application/pdf"
     assert response["X-Content-SHA256"] == doc["sha256"]
     assert "attachment" in response["Content-Disposition"]
+    assert f"-i213-{doc['id']}.pdf" in response["Content-Disposition"]
     outsider = client_for(agent_tca).get(doc["download_url"])
     assert outsider.status_code == 404
     assert error(outsider)["code"] == "not_found"

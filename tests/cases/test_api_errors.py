@@ -203,3 +203,13 @@ def test_per_user_rate_limit_is_429_in_the_shape(agent_ept, monkeypatch):
     response = client.get("/api/v1/units/")
     assert error(response)["code"] == "throttled"
     assert "Retry-After" in response.headers
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/placements/99999999999999999999/", "/api/v1/movements/99999999999999999999/"]
+)
+def test_an_overflowing_id_on_any_api_path_is_404(manager_hq, path):
+    """Views with ``<int:...>`` paths too: an id beyond 64 bits names no object."""
+    response = client_for(manager_hq).get(path)
+    assert response.status_code == 404
+    assert error(response)["code"] == "not_found"

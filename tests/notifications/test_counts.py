@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections import Counter
 
-from django.db import transaction
-
 from cases import services
-from cases.models import Case, EventLogEntry, Role, Unit
+from cases.models import EventLogEntry, Role, Unit
 from notifications.models import Channel, Delivery
 from tests import factories
+from transfers import reference as transfers_reference
+from transfers import services as placements
 
 
 def test_one_uac_placement_notifies_exactly_who_must_act(
@@ -21,19 +21,15 @@ def test_one_uac_placement_notifies_exactly_who_must_act(
     for code, email in addresses.items():
         Unit.objects.filter(code=code).update(email=email)
     factories.UserFactory(role=Role.ERO_OFFICER, unit=Unit.objects.get(code="SNA"))
-    provider = Unit.objects.filter(kind="care_provider").order_by("code").first()
+    transfers_reference.load()
+    provider = Unit.objects.get(code="ORR-CP-BRO")
 
     case = factories.book(agent_ept, demographic="uac")
-    with transaction.atomic():
-        services.record_event(event_type="placement.requested", case=case, actor=agent_ept)
-    with transaction.atomic():
-        Case.objects.filter(pk=case.pk).update(designated_provider=provider)
-        services.record_event(
-            event_type="placement.designated",
-            case=case,
-            actor=orr_user,
-            payload={"facility": provider.code},
-        )
+    placement = placements.request_placement(
+        case=case, actor=agent_ept, needs=placements.PlacementNeeds()
+    )
+    placements.designate_placement(placement=placement, actor=orr_user, facility=provider)
+    case.refresh_from_db()
     case = services.submit_case(case=case, actor=agent_ept, acknowledge_warnings=True)
     case = services.accept_case(case=case, actor=ero_elp)
     case = services.transfer_case(case=case, actor=ero_elp, to_unit=provider)

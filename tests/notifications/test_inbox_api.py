@@ -62,6 +62,8 @@ def test_another_users_notification_answers_404_and_stays_unread(
     answer = client_for(agent_tca).post(f"/api/v1/notifications/{item['id']}/read/")
     assert answer.status_code == 404
     assert answer.json()["error"]["code"] == "not_found"
+    huge = client_for(agent_tca).post("/api/v1/notifications/99999999999999999999999/read/")
+    assert huge.status_code == 404
     assert client_for(agent_ept).get("/api/v1/notifications/unread-count/").json()["unread"] == 2
 
 

@@ -10,6 +10,8 @@ from notifications.models import Channel, Delivery
 from notifications.selectors import inbox_for
 from tests import factories
 from tests.notifications.conftest import inbox_keys, record
+from transfers import reference as transfers_reference
+from transfers import services as placements
 
 
 def unit_key(code: str) -> str:
@@ -83,9 +85,17 @@ def test_case_outcomes_reach_the_station(agent_ept, ero_elp, fan_out, outcome):
     assert inbox_keys(last_event(case, f"case.{outcome}")) == {unit_key("EPT-EPS")}
 
 
+def request_placement(agent):
+    transfers_reference.load()
+    case = factories.book(agent, demographic="uac")
+    placement = placements.request_placement(
+        case=case, actor=agent, needs=placements.PlacementNeeds()
+    )
+    return case, placement
+
+
 def test_placement_request_reaches_orr_intake(agent_ept, orr_user, fan_out):
-    case = factories.book(agent_ept, demographic="uac")
-    record("placement.requested", case, agent_ept)
+    case, _ = request_placement(agent_ept)
     fan_out()
     assert inbox_keys(last_event(case, "placement.requested")) == {unit_key("ORR-INTAKE")}
     assert inbox_for(orr_user).count() == 1
@@ -93,13 +103,17 @@ def test_placement_request_reaches_orr_intake(agent_ept, orr_user, fan_out):
 
 @pytest.mark.parametrize("answer", ["designated", "declined"])
 def test_placement_answer_reaches_the_aor_and_the_station(agent_ept, orr_user, fan_out, answer):
-    case = factories.book(agent_ept, demographic="uac")
-    record(f"placement.{answer}", case, orr_user, facility="CP-BCFS", reason="no bed")
+    case, placement = request_placement(agent_ept)
+    if answer == "designated":
+        provider = Unit.objects.get(code="ORR-CP-BRO")
+        placements.designate_placement(placement=placement, actor=orr_user, facility=provider)
+    else:
+        placements.decline_placement(placement=placement, actor=orr_user, reason="No bed free")
     fan_out()
-    assert inbox_keys(last_event(case, f"placement.{answer}")) == {
-        unit_key("ELP"),
-        unit_key("EPT-EPS"),
-    }
+    event = last_event(case, f"placement.{answer}")
+    assert inbox_keys(event) == {unit_key("ELP"), unit_key("EPT-EPS")}
+    message = Delivery.objects.filter(event=event).first().message
+    assert ("ORR-CP-BRO" if answer == "designated" else "No bed free") in message
 
 
 def test_sla_warning_reaches_only_the_unit_that_must_act(agent_ept, super_ept, fan_out):
@@ -136,3 +150,16 @@ def test_sla_breach_reaches_the_unit_its_supervisors_and_managers_in_scope(
     }
     assert f"user:{other_sector_super.pk}" not in keys
     assert f"user:{other_manager.pk}" not in keys
+
+
+def test_routing_rules_load_from_the_fixture_through_load_extras_idempotently():
+    from django.core.management import call_command
+
+    from notifications.models import RoutingRule
+
+    call_command("load_extras")
+    call_command("load_extras")
+    rules = set(RoutingRule.objects.filter(active=True).values_list("event_type", "target"))
+    assert len(rules) == RoutingRule.objects.count() == 15
+    assert ("case.rejected", "submitting_agent") in rules
+    assert ("sla.breached", "managers") in rules

@@ -200,3 +200,20 @@ def test_movement_api_input_errors(api, agent_ept, ero_elp, orr_user, transfers_
     )
     assert ero.post(f"/api/v1/movements/{mid}/cancel/", {}, format="json").status_code == 400
     assert ero.post("/api/v1/movements/424242/depart/", {}, format="json").status_code == 404
+
+
+def test_escorting_agents_hand_over_to_the_marshals(
+    agent_ept, agent_tca, ero_elp, transfers_reference
+):
+    movement = schedule(
+        agent_ept,
+        [accepted(agent_ept, ero_elp)],
+        to="USMS-TXW-ELP",
+        contractor=None,
+        carrier_agency=Unit.objects.get(code="USBP"),
+    )
+    services.depart_movement(movement=movement, actor=agent_ept)
+    with pytest.raises(OutOfScope):
+        services.confirm_handover(movement=movement, actor=agent_tca)
+    moved = services.confirm_handover(movement=movement, actor=agent_ept)
+    assert moved.manifest.get().case.custody_unit.code == "USMS-TXW-ELP"

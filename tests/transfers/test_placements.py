@@ -54,6 +54,8 @@ def test_declined_request_is_re_requested_as_a_new_request(
     first.refresh_from_db()
     assert first.state == PlacementState.DECLINED
     assert first.decline_reason == "Sibling group must be kept together."
+    declined = EventLogEntry.objects.get(case=child, event_type="placement.declined")
+    assert declined.reason == declined.payload["reason"] == first.decline_reason
     # ORR's answer clock keeps counting from the first request: a decline does not stop it.
     orr_clock.refresh_from_db()
     assert orr_clock.stopped_at is None

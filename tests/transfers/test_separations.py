@@ -137,3 +137,48 @@ def test_family_moving_together_is_not_separated(agent_ept, ero_elp, transfers_r
     services.depart_movement(movement=movement, actor=ero_elp)
     services.confirm_handover(movement=movement, actor=ero_elp)
     assert not Separation.objects.exists()
+
+
+ADDRESS = {"street": "1200 Main St", "city": "Houston", "state": "TX", "zip": "77002"}
+OTHER_ADDRESS = {"street": "45 Elm St", "city": "Dallas", "state": "TX", "zip": "75201"}
+
+
+def _linked_family(agent, officer):
+    from cases import services as case_services
+    from tests.factories import accepted
+
+    mother = accepted(agent, officer, first_name="Rosa", sex="F", family_group_number=None)
+    son = accepted(agent, officer, first_name="Brayan")
+    case_services.link_relative(actor=agent, case=mother, relative_case=son, relation="parent")
+    return mother, son
+
+
+def _release(case, agent, address):
+    from cases import services as case_services
+
+    return case_services.release_case(
+        case=case, actor=agent, release_type="ror", address=address, acknowledge_warnings=True
+    )
+
+
+def test_family_released_to_one_address_is_not_separated(agent_ept, ero_elp, transfers_reference):
+    mother, son = _linked_family(agent_ept, ero_elp)
+    _release(mother, agent_ept, ADDRESS)
+    _release(son, agent_ept, ADDRESS)
+    assert not Separation.objects.exists()
+
+
+def test_released_apart_or_detained_apart_is_a_separation(agent_ept, ero_elp, transfers_reference):
+    from cases import services as case_services
+
+    mother, son = _linked_family(agent_ept, ero_elp)
+    _release(mother, agent_ept, ADDRESS)
+    # The son is still at the station: nothing is known yet.
+    assert not Separation.objects.exists()
+    case_services.transfer_case(
+        case=son, actor=ero_elp, to_unit=transfers_reference.get(code="ELP-SPC")
+    )
+    separation = Separation.objects.get()
+    assert separation.reason == SeparationReason.DETENTION
+    assert separation.moved_case_id == son.pk
+    assert separation.relative_at.code == "EPT-EPS"

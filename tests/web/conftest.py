@@ -111,11 +111,11 @@ def screenshot(request):
     (``.ci/screenshots.sh`` sets it to docs/screenshots)."""
     target = os.environ.get("CAS_SCREENSHOT_DIR")
 
-    def take(page, name: str) -> None:
+    def take(page, name: str, full_page: bool = True) -> None:
         if target:
             # A picture of the page, not of the keyboard focus the test left behind.
             page.evaluate("document.activeElement && document.activeElement.blur()")
             Path(target).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(Path(target) / f"{name}.png"), full_page=True)
+            page.screenshot(path=str(Path(target) / f"{name}.png"), full_page=full_page)
 
     return take

@@ -189,7 +189,7 @@ def test_uac_from_booking_to_orr_hand_over_in_the_browser(cas_server, new_contex
     agent.get_by_role("link", name=re.compile("Inbox")).click()
     expect(agent.get_by_role("heading", name="Inbox")).to_be_visible()
     expect(agent.locator(".inbox")).to_contain_text("case.rejected")
-    screenshot(agent, "08-inbox")
+    screenshot(agent, "08-inbox", full_page=False)
     before = badge.inner_text()
     agent.locator(".inbox li.unread").first.get_by_role(
         "button", name=re.compile("Mark read")

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import Case, CaseState, EventLogEntry
+from cases.models import Case, CaseState, EventLogEntry, Unit
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -382,3 +382,23 @@ def test_htmx_is_served_by_the_app(login, agent_ept):
     page = login(agent_ept).get(reverse("web:station-board")).text
     assert "/static/cases/vendor/htmx.min.js" in page
     assert "https://" not in page.split("<main")[0]
+
+
+def test_a_supervisor_books_at_a_station_of_the_sector_and_sees_its_dashboard(
+    login, super_ept, agent_tca
+):
+    client = login(super_ept)
+    station = Unit.objects.get(code="EPT-STN")
+    response = client.post(reverse("web:book"), booking_post(station=station.pk))
+    assert response.status_code == 302
+    case = Case.objects.get(booked_by=super_ept)
+    assert case.station == station
+    # A station of another sector is not offered and not accepted.
+    other = Unit.objects.get(code="TCA-NGL")
+    response = client.post(reverse("web:book"), booking_post(station=other.pk))
+    assert response.status_code == 422
+    assert Case.objects.count() == 1
+    factories.book(agent_tca)
+    dashboard = client.get(reverse("web:dashboard")).text
+    assert case.case_number in dashboard
+    assert "TCA" not in dashboard
