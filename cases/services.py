@@ -438,7 +438,8 @@ def add_document(*, case: Case, actor: User, kind: str, upload) -> Document:
     if size == 0:
         raise InvalidInput({"file": ["The file is empty."]})
     if size > settings.CAS_MAX_DOCUMENT_BYTES:
-        raise InvalidInput({"file": ["The file is larger than 20 MB."]})
+        limit_mb = settings.CAS_MAX_DOCUMENT_BYTES / (1024 * 1024)
+        raise InvalidInput({"file": [f"The file is larger than {limit_mb:g} MB."]})
     head = upload.read(8192)
     upload.seek(0)
     guess = filetype.guess(head)

@@ -37,6 +37,7 @@ from .models import (
     CaseState,
     EventLogEntry,
     FamilyLink,
+    ReadAccess,
     Role,
     SlaClock,
 )
@@ -210,6 +211,11 @@ def book_validate(request: HttpRequest) -> HttpResponse:
 
 
 def _packet_context(request: HttpRequest, case) -> dict:
+    # The packet shows the case, its I-213 narrative and its document list: each is a read
+    # of personal data that an auditor must be able to list, as through the API.
+    ip = request.META.get("REMOTE_ADDR") or None
+    for what in (ReadAccess.What.DETAIL, ReadAccess.What.NARRATIVE, ReadAccess.What.DOCUMENTS):
+        services.record_read(user=request.user, case=case, what=what, ip=ip)
     subject = case.subject
     links = FamilyLink.objects.filter(Q(subject=subject) | Q(relative=subject)).select_related(
         "subject", "relative"

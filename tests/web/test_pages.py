@@ -402,3 +402,20 @@ def test_a_supervisor_books_at_a_station_of_the_sector_and_sees_its_dashboard(
     dashboard = client.get(reverse("web:dashboard")).text
     assert case.case_number in dashboard
     assert "TCA" not in dashboard
+
+
+def test_opening_a_packet_leaves_reads_an_auditor_can_list(login, agent_ept, agent_tca, ero_elp):
+    from cases.models import ReadAccess
+
+    case = factories.submitted(agent_ept)
+    assert login(ero_elp).get(reverse("web:review", args=[case.pk])).status_code == 200
+    assert login(agent_ept).get(reverse("web:case", args=[case.pk])).status_code == 200
+    reads = ReadAccess.objects.filter(case=case)
+    assert {(r.user.username, r.what) for r in reads} == {
+        (user.username, what)
+        for user in (ero_elp, agent_ept)
+        for what in ("detail", "narrative", "documents")
+    }
+    # Someone out of scope reads nothing, and leaves no trace of a read.
+    assert login(agent_tca).get(reverse("web:case", args=[case.pk])).status_code == 404
+    assert not reads.filter(user=agent_tca).exists()
