@@ -369,7 +369,13 @@ class Seeder:
         first = rng.choice(FIRST_F if sex == "F" else FIRST_M)
         last = surname or rng.choice(SURNAMES)
         second = rng.choice(SURNAMES) if rng.random() < 0.8 else ""
-        born = at.date() - timedelta(days=age * 365 + rng.randrange(1, 360))
+        # Exactly ``age`` on the day: the birthday ``age`` calendar years back (leap days
+        # counted), then 2-360 days earlier, so no local-day shift makes an adult 17.
+        day = at.date()
+        anniversary = day.replace(
+            year=day.year - age, day=min(day.day, 28) if day.month == 2 else day.day
+        )
+        born = anniversary - timedelta(days=rng.randrange(2, 360))
         return first, last, second, born
 
     def event_row(
