@@ -8,7 +8,7 @@ from datetime import datetime
 from django import forms
 from django.utils import timezone
 
-from . import rules
+from . import rules, services
 from .exceptions import Violation
 from .models import (
     Case,
@@ -139,19 +139,7 @@ class CaseEditForm(SubjectFieldsMixin):
     @classmethod
     def for_case(cls, case: Case, data=None) -> CaseEditForm:
         subject = case.subject
-        initial = {
-            name: getattr(subject, name)
-            for name in (
-                "first_name",
-                "last_name",
-                "second_last_name",
-                "date_of_birth",
-                "sex",
-                "country_of_citizenship",
-                "a_number",
-                "apprehended_at",
-            )
-        }
+        initial = {name: getattr(subject, name) for name in services.SUBJECT_EDITABLE}
         initial["demographic"] = case.demographic
         initial["family_group_number"] = case.family_group_number
         return cls(data=data, initial=initial)
