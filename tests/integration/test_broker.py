@@ -32,14 +32,14 @@ def test_a_message_is_written_whole_under_its_final_name(connection):
 def test_an_undecodable_file_is_dropped_not_fatal(connection):
     conn, folder = connection
     queue = conn.SimpleQueue("cas")
-    (folder / "1_truncated.cas.msg").write_bytes(b"")  # what a torn write used to leave
+    (folder / "0_truncated.cas.msg").write_bytes(b"")  # what a torn write used to leave
     queue.put({"task": "after"})
     # The empty file sorts first: it is dropped with a warning and the worker goes on to the
     # next message instead of dying on a JSON error.
     message = queue.get(timeout=1)
     assert message.payload == {"task": "after"}
     message.ack()
-    assert not (folder / "1_truncated.cas.msg").exists()
+    assert not (folder / "0_truncated.cas.msg").exists()
     with pytest.raises(queue.Empty):
         queue.get(timeout=0.1)
     queue.close()
