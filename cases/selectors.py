@@ -56,9 +56,13 @@ def case_scope_q(user: User) -> Q | None:
     if scope is None:
         return None
     prefix, fields = scope
+    # ``unit IN (units under the prefix)``, not a join per unit field with ``path LIKE``: the
+    # joins made PostgreSQL loop over every unit and plan a wide join (39 ms of planning and
+    # 116 ms of execution for an ERO queue among a million cases; docs/benchmarks.md).
+    units = Unit.objects.filter(path__startswith=prefix).values("pk")
     q = Q()
     for name in fields:
-        q |= Q(**{f"{name}__path__startswith": prefix})
+        q |= Q(**{f"{name}__in": units})
     return q
 
 
