@@ -118,7 +118,13 @@ def _announce_after_commit(entry_id: int) -> None:
 # --- access checks --------------------------------------------------------------------------
 
 
-def _lock_case(case: Case | int) -> Case:
+# The relations a service reads with the locked case, unless it names fewer (each one joined
+# is columns for the ORM to build and PostgreSQL to plan; one left out and used anyway is
+# fetched by its foreign key, so a short list is never wrong, only slower).
+CASE_RELATIONS = ("subject", "station", "routed_to", "custody_unit", "event")
+
+
+def _lock_case(case: Case | int, related: tuple[str, ...] = CASE_RELATIONS) -> Case:
     pk = case.pk if isinstance(case, Case) else case
     # Lock the bare row first, then read it with its relations in a second statement.
     # Locking with the joins would lose the row on PostgreSQL: a waiter re-checks the join
@@ -126,9 +132,9 @@ def _lock_case(case: Case | int) -> Case:
     # transfer (custody_unit changed) the row no longer matches and looked "absent".
     if not Case.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True):
         raise OutOfScope("No such case.")
-    return Case.objects.select_related(
-        "subject", "station", "routed_to", "custody_unit", "event"
-    ).get(pk=pk)
+    locked = Case.objects.select_related(*related).get(pk=pk)
+    locked._as_locked = _field_values(locked)  # what _apply compares to save only changes
+    return locked
 
 
 def _require_scope(actor: User, case: Case) -> None:
@@ -159,12 +165,26 @@ def _apply(case: Case, method_name: str, **kwargs) -> str:
     from_state = case.state
     try:
         getattr(case, method_name)(**kwargs)
-        case.save()
+        # Only the columns changed since the case was locked (by the service or by the
+        # transition), and ``updated_at``, which auto_now sets only when listed: the UPDATE
+        # stays small, and the state filter of ConcurrentTransitionMixin still guards it.
+        before = getattr(case, "_as_locked", None)
+        if before is None:
+            case.save()
+        else:
+            now = _field_values(case)
+            changed = [name for name, value in now.items() if before[name] != value]
+            case.save(update_fields=[*changed, "updated_at"])
+            case._as_locked = now
     except TransitionNotAllowed as exc:
         raise InvalidTransition(f"Cannot {method_name} a case that is {from_state}.") from exc
     except ConcurrentTransition as exc:
         raise InvalidTransition("Another user changed this case first; reload it.") from exc
     return from_state
+
+
+def _field_values(case: Case) -> dict[str, Any]:
+    return {f.attname: f.value_from_object(case) for f in Case._meta.concrete_fields}
 
 
 def _raise_for(violations: list, acknowledge_warnings: bool) -> list:
@@ -501,7 +521,7 @@ def submit_case(*, case: Case | int, actor: User, acknowledge_warnings: bool = F
 def accept_case(*, case: Case | int, actor: User, comment: str = "") -> Case:
     """ERO officer of the routed AOR accepts custody: the custody determination is made."""
     with transaction.atomic():
-        case = _lock_case(case)
+        case = _lock_case(case, related=("routed_to", "custody_unit"))
         _require_scope(actor, case)
         _require_routed_officer(actor, case, "accept")
         _require_state(case, (CaseState.SUBMITTED,), "accept")
@@ -569,7 +589,7 @@ def transfer_case(
     role are not checked again here; state and target rules still are, and the dict is
     added to the event's payload."""
     with transaction.atomic():
-        case = _lock_case(case)
+        case = _lock_case(case, related=("station", "routed_to", "custody_unit"))
         if handover is None:
             _require_scope(actor, case)
             _require_role(actor, set(TRANSFER_TARGETS_BY_ROLE), "transfer cases")

@@ -688,7 +688,8 @@ def record_separations(*, entry: EventLogEntry) -> list[Separation]:
     ORR; after a move to detention or a release, the separation is recorded when the relative
     leaves for somewhere else (so a family released to one address, or taken to one family
     facility one case at a time, is not reported separated)."""
-    case = Case.objects.select_related("subject", "custody_unit").get(pk=entry.case_id)
+    # The case the transition just saved (locked, in this transaction), not a second read.
+    case = entry.case
     released = entry.event_type == "case.released"
     moving_together: set[int] = set()
     movement_id = (entry.payload or {}).get("movement")

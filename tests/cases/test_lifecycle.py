@@ -356,3 +356,27 @@ def test_ero_officer_posted_to_a_facility_works_the_aor_queue(agent_ept):
     assert services.accept_case(case=case, actor=officer).state == CaseState.ACCEPTED
     entry = EventLogEntry.objects.get(case=case, transition="accept")
     assert (entry.actor_role, entry.actor_unit.code) == ("ero_officer", "ELP-SPC")
+
+
+def test_a_transition_writes_every_column_it_or_its_service_changed(agent_ept, ero_elp):
+    """Transitions save only the changed columns: what the service set before the transition
+    (who submitted), what the transition set, and ``updated_at`` must all reach the row,
+    and the field history must show the new state."""
+    case = book(agent_ept)
+    booked_update = Case.objects.get(pk=case.pk).updated_at
+    services.submit_case(case=case.pk, actor=agent_ept)
+    row = Case.objects.get(pk=case.pk)
+    assert (row.state, row.submissions, row.last_submitted_by) == ("submitted", 1, agent_ept)
+    assert row.updated_at > booked_update
+    services.reject_case(case=case.pk, actor=ero_elp, reasons=["other"], comment="Redo page 2.")
+    row = Case.objects.get(pk=case.pk)
+    assert (row.last_rejection_reasons, row.last_rejection_comment) == (["other"], "Redo page 2.")
+    services.submit_case(case=case.pk, actor=agent_ept)
+    services.accept_case(case=case.pk, actor=ero_elp)
+    row = Case.objects.get(pk=case.pk)
+    assert (row.state, row.submissions, row.last_rejection_reasons) == ("accepted", 2, [])
+    services.transfer_case(case=case.pk, actor=ero_elp, to_unit=Unit.objects.get(code="ELP-SPC"))
+    row = Case.objects.get(pk=case.pk)
+    assert (row.state, row.custody_unit.code) == ("transferred", "ELP-SPC")
+    assert row.closed_at is not None
+    assert [h.state for h in row.history.order_by("history_id")][-2:] == ["accepted", "transferred"]
