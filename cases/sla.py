@@ -60,10 +60,14 @@ def next_check_time(clock: SlaClock) -> datetime | None:
     return None
 
 
-def start_clock(*, case: Case, policy: SlaPolicy, event_at: datetime) -> SlaClock | None:
+def start_clock(
+    *, case: Case, policy: SlaPolicy, event_at: datetime, started_policies: set[int]
+) -> SlaClock | None:
+    """Start the policy's clock on the case unless it has one (``started_policies``: the ids
+    of the policies the case already has a clock of, running or stopped)."""
     if not policy.applies_to(case):
         return None
-    if SlaClock.objects.filter(case=case, policy=policy).exists():
+    if policy.pk in started_policies:
         # A re-requested placement restarts nothing: the law counts from the first start.
         return None
     started_at = case.subject.apprehended_at if policy.start_anchor == "apprehension" else event_at
@@ -100,18 +104,18 @@ def apply_event(*, case: Case, event_type: str, at: datetime) -> None:
         # Clock events start and stop nothing. Returning before the row lock matters: two
         # sweepers holding different clocks of one case would otherwise deadlock here.
         return
-    running = (
-        # of=self: lock the clocks only, never the shared policy rows (that serialised
-        # every transition of every case behind one policy row).
-        SlaClock.objects.select_for_update(of=("self",))
-        .filter(case=case, stopped_at__isnull=True)
-        .select_related("policy")
+    # Every clock of the case in one statement: the running ones may stop, and a policy with
+    # any clock (running or stopped) starts no second one. of=self: lock the clocks only,
+    # never the shared policy rows (that serialised every transition behind one policy row).
+    clocks = list(
+        SlaClock.objects.select_for_update(of=("self",)).filter(case=case).select_related("policy")
     )
-    for clock in running:
-        if event_type in clock.policy.stop_events:
+    for clock in clocks:
+        if clock.stopped_at is None and event_type in clock.policy.stop_events:
             stop_clock(clock=clock, at=at)
+    started = {clock.policy_id for clock in clocks}
     for policy in SlaPolicy.objects.filter(active=True, start_event=event_type):
-        start_clock(case=case, policy=policy, event_at=at)
+        start_clock(case=case, policy=policy, event_at=at, started_policies=started)
 
 
 # --- who must act, and local display ---------------------------------------------------------

@@ -92,7 +92,10 @@ class CaseListCreate(generics.GenericAPIView):
         v = data.validated_data
         station = None
         if v.get("station"):
-            station = Unit.objects.filter(code=v["station"]).first()
+            # With its sector and the sector's AOR: booking routes the case to them.
+            station = (
+                Unit.objects.filter(code=v["station"]).select_related("parent__routes_to").first()
+            )
             if station is None:
                 raise InvalidInput({"station": ["No such station."]})
         relatives = []
