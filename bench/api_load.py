@@ -159,7 +159,9 @@ def profile_endpoints(pool: dict, repeat: int, out: Path) -> None:
     print(f"profile of {label}: {target}")
 
 
-def start_gunicorn(url: str, port: int, workers: int, threads: int, log: Path) -> subprocess.Popen:
+def start_gunicorn(
+    url: str, port: int, workers: int, threads: int, log: Path, reuse_port: bool = True
+) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -187,6 +189,11 @@ def start_gunicorn(url: str, port: int, workers: int, threads: int, log: Path) -
         "--keep-alive",
         "30",
     ]
+    if reuse_port:
+        # Each worker its own listening socket, so the kernel spreads the clients' kept-alive
+        # connections over the workers; with one shared socket most of them landed on one
+        # worker, which ran at a full core (its GIL) while the others idled.
+        cmd.append("--reuse-port")
     process = subprocess.Popen(
         cmd,
         cwd=ROOT,
@@ -297,6 +304,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=18710)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+    parser.add_argument(
+        "--reuse-port",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="one listening socket per gunicorn worker (SO_REUSEPORT)",
+    )
     parser.add_argument("--profile", type=int, default=0, help="also time N in-process reads")
     args = parser.parse_args(argv)
     url = database_url(args.db)
@@ -325,7 +338,9 @@ def main(argv: list[str] | None = None) -> int:
         print_machine(url)
         profile_endpoints(pool, max(args.profile, 5), out)
         return 0
-    server = start_gunicorn(url, args.port, args.workers, args.threads, out / "gunicorn.log")
+    server = start_gunicorn(
+        url, args.port, args.workers, args.threads, out / "gunicorn.log", args.reuse_port
+    )
     try:
         warm_up(args.port, pool, args.workers)
         stats = run_locust(
