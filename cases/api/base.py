@@ -34,9 +34,18 @@ def visible_case(request, pk: int) -> Case:
     return case
 
 
+def case_answer(request, case: Case, status_code: int = 200) -> Response:
+    """The case as it was read, for a read: ``visible_case`` has just loaded it with every
+    relation the answer shows, so reading it again cost a second 7-join query (and its
+    planning) for the same row."""
+    return Response(CaseOutput(case, context={"request": request}).data, status=status_code)
+
+
 def case_response(request, case: Case, status_code: int = 200) -> Response:
+    """The case after a change, read again: the services change the row, its clocks and
+    its units, and the answer must show what was committed."""
     fresh = selectors.cases_visible_to(request.user).filter(pk=case.pk).first() or case
-    return Response(CaseOutput(fresh, context={"request": request}).data, status=status_code)
+    return case_answer(request, fresh, status_code)
 
 
 def client_ip(request) -> str | None:

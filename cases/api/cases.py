@@ -24,7 +24,7 @@ from ..serializers import (
     TransferInput,
     UnitOutput,
 )
-from .base import case_response, client_ip, require_case_role, visible_case
+from .base import case_answer, case_response, client_ip, require_case_role, visible_case
 from .filters import CaseFilter, UnitFilter
 from .idempotency import idempotent
 from .pagination import NEAREST_DUE, NEWEST_FIRST, KeysetPagination
@@ -127,7 +127,7 @@ class CaseDetail(APIView):
         services.record_read(
             user=request.user, case=case, what=ReadAccess.What.DETAIL, ip=client_ip(request)
         )
-        return case_response(request, case)
+        return case_answer(request, case)
 
     @extend_schema(request=CaseUpdateInput, responses=CaseOutput)
     def patch(self, request, pk: int):
