@@ -5,12 +5,12 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from rest_framework.response import Response
 
 from .. import selectors
 from ..exceptions import NotPermitted, OutOfScope
-from ..models import Case, Role, SlaClock, Unit
+from ..models import Case, Role, Unit
 from ..serializers import CaseOutput
 
 # orr_intake and partner_system see no case endpoint at all (ORR only through placements).
@@ -35,16 +35,12 @@ CASE_UNITS = ("station", "sector", "routed_to", "custody_unit", "designated_prov
 
 
 def scoped_cases(user) -> QuerySet[Case]:
-    """``selectors.cases_visible_to(user)`` (its scope) joining only the subject and the
-    event; ``attach_units`` supplies the units of the rows read. The clocks come with their
-    policies in one query (prefetching ``clocks__policy`` took a second round trip)."""
-    return (
-        selectors.cases_visible_to(user)
-        .select_related(None)
-        .select_related("subject", "event")
-        .prefetch_related(None)
-        .prefetch_related(Prefetch("clocks", queryset=SlaClock.objects.select_related("policy")))
-    )
+    """``selectors.cases_visible_to(user)`` (its scope, its prefetches) joining only the
+    subject and the event; ``attach_units`` supplies the units of the rows read. (The
+    clocks' policies stay a prefetch of their own: joined to the clocks, each of a page's
+    ~120 clocks built its own policy and parsed its JSON fields, 0.7 ms more than the
+    second query's round trip.)"""
+    return selectors.cases_visible_to(user).select_related(None).select_related("subject", "event")
 
 
 def attach_units(cases: Sequence[Case]) -> None:

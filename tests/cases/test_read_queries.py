@@ -54,7 +54,8 @@ def test_a_case_detail_reads_the_case_once_and_logs_the_read(agent_ept, ero_elp)
     assert tables_read(ctx) == [
         "SELECT authtoken_token",  # with the user and the user's unit
         "SELECT cases_case",  # scoped, with the subject and the event
-        "SELECT cases_slaclock",  # with the policies
+        "SELECT cases_slaclock",
+        "SELECT cases_slapolicy",
         "SELECT cases_unit",  # the case's units
         "INSERT cases_readaccess",
     ]
@@ -76,6 +77,7 @@ def test_a_list_page_costs_the_same_queries_for_one_case_or_many(cases, agent_ep
         "SELECT cases_case",  # the page's ids
         "SELECT cases_case",  # their rows
         "SELECT cases_slaclock",
+        "SELECT cases_slapolicy",
         "SELECT cases_unit",
     ]
 
