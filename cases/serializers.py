@@ -268,6 +268,11 @@ class SubjectOutput(serializers.Serializer):
     apprehended_at = serializers.DateTimeField()
 
 
+# The attribute where the API's case reads put a case's clocks as a plain list
+# (cases/api/base.scoped_cases); a case read otherwise answers its prefetched or fresh clocks.
+CLOCK_LIST = "sla_clock_list"
+
+
 class CaseOutput(serializers.ModelSerializer):
     subject = SubjectOutput()
     station = serializers.CharField(source="station.code")
@@ -316,7 +321,10 @@ class CaseOutput(serializers.ModelSerializer):
         return local_isoformat(case.subject.apprehended_at, case.sector.timezone)
 
     def get_sla_clocks(self, case) -> list[dict]:
-        clocks = sorted(case.clocks.all(), key=lambda c: (c.started_at, c.id))
+        clocks = getattr(case, CLOCK_LIST, None)
+        if clocks is None:
+            clocks = case.clocks.all()
+        clocks = sorted(clocks, key=lambda c: (c.started_at, c.id))
         return clock_output(clocks)
 
     def get_allowed_transitions(self, case) -> list[str]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from rest_framework.response import Response
 
 from .. import selectors
 from ..exceptions import NotPermitted, OutOfScope
 from ..models import Case, Role, Unit
-from ..serializers import CaseOutput
+from ..serializers import CLOCK_LIST, CaseOutput
 
 # orr_intake and partner_system see no case endpoint at all (ORR only through placements).
 CASE_ROLES = {Role.USBP_AGENT, Role.USBP_SUPERVISOR, Role.ERO_OFFICER, Role.MANAGER, Role.AUDITOR}
@@ -35,12 +35,21 @@ CASE_UNITS = ("station", "sector", "routed_to", "custody_unit", "designated_prov
 
 
 def scoped_cases(user) -> QuerySet[Case]:
-    """``selectors.cases_visible_to(user)`` (its scope, its prefetches) joining only the
-    subject and the event; ``attach_units`` supplies the units of the rows read. (The
-    clocks' policies stay a prefetch of their own: joined to the clocks, each of a page's
-    ~120 clocks built its own policy and parsed its JSON fields, 0.7 ms more than the
-    second query's round trip.)"""
-    return selectors.cases_visible_to(user).select_related(None).select_related("subject", "event")
+    """``selectors.cases_visible_to(user)`` (its scope) joining only the subject and the
+    event; ``attach_units`` supplies the units of the rows read.
+
+    The clocks and their policies are prefetched as cases_visible_to does, but into a plain
+    list (``CLOCK_LIST``, what CaseOutput reads): prefetching into ``case.clocks`` builds a
+    filtered queryset for every case, about 1 ms of a 50-case page. (The policies stay a query
+    of their own: joined to the clocks, each of a page's ~120 clocks built its own policy
+    and parsed its JSON fields, 0.7 ms more than the round trip.)"""
+    return (
+        selectors.cases_visible_to(user)
+        .select_related(None)
+        .select_related("subject", "event")
+        .prefetch_related(None)
+        .prefetch_related(Prefetch("clocks", to_attr=CLOCK_LIST), f"{CLOCK_LIST}__policy")
+    )
 
 
 def attach_units(cases: Sequence[Case]) -> None:
@@ -76,8 +85,8 @@ def visible_case(request, pk: int) -> Case:
 
 def case_answer(request, case: Case, status_code: int = 200) -> Response:
     """The case as it was read, for a read: ``visible_case`` has just loaded it with every
-    relation the answer shows, so reading it again cost a second 7-join query (and its
-    planning) for the same row."""
+    relation the answer shows, so reading it again cost a second scoped query (and its
+    planning) and a second clock prefetch for the same row."""
     return Response(CaseOutput(case, context={"request": request}).data, status=status_code)
 
 
