@@ -3,14 +3,19 @@ kept apart so that no state, actor or routing field can ever be set from input."
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.utils import timezone
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from .api.converters import MAX_DB_ID
 from .models import (
     Case,
+    ClockStatus,
     Demographic,
     Document,
     DocumentKind,
@@ -175,6 +180,9 @@ class UnitOutput(serializers.ModelSerializer):
 
 
 class ClockOutput(serializers.ModelSerializer):
+    """A case's clock. Case answers write it with ``clock_output`` (the same dicts, faster);
+    this stays the definition that tests/cases/test_clock_output.py holds it to."""
+
     policy = serializers.CharField(source="policy.name")
     title = serializers.CharField(source="policy.title")
     citation = serializers.CharField(source="policy.citation")
@@ -197,6 +205,58 @@ class ClockOutput(serializers.ModelSerializer):
         ]
 
 
+# The fields of ClockOutput that are instants, in its field order.
+_CLOCK_INSTANTS = (
+    "started_at",
+    "due_at",
+    "extended_due_at",
+    "effective_due_at",
+    "warned_at",
+    "stopped_at",
+    "breached_at",
+)
+_CLOCK_STATUS = serializers.ChoiceField(choices=ClockStatus.choices)
+_DATETIME = serializers.DateTimeField()
+
+
+def _drf_instant(value: datetime | None, tz: tzinfo) -> str | None:
+    """``serializers.DateTimeField().to_representation(value)`` for an aware instant, in a
+    quarter of its time: in the current time zone, ISO 8601, ``+00:00`` written ``Z``."""
+    if value is None:
+        return None
+    if value.tzinfo is None:  # DRF makes a naive value aware (or fails): let it.
+        return _DATETIME.to_representation(value)
+    if value.tzinfo is not tz:
+        value = value.astimezone(tz)
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def clock_output(clocks: Iterable[SlaClock]) -> list[dict]:
+    """``ClockOutput(clocks, many=True).data``, the same dicts key for key and character for
+    character, built without a nested serializer: instantiating ClockOutput (a deep copy of
+    its fields) for each case of a 50-case page was about 40 % of the ERO queue's time.
+    tests/cases/test_clock_output.py holds the two together."""
+    if api_settings.DATETIME_FORMAT != ISO_8601 or not settings.USE_TZ:
+        return ClockOutput(clocks, many=True).data  # a format this shortcut does not write
+    tz = timezone.get_current_timezone()
+    status = _CLOCK_STATUS.to_representation
+    out = []
+    for clock in clocks:
+        policy = clock.policy
+        row = {
+            "id": int(clock.id),
+            "policy": str(policy.name),
+            "title": str(policy.title),
+            "citation": str(policy.citation),
+        }
+        for name in _CLOCK_INSTANTS:
+            row[name] = _drf_instant(getattr(clock, name), tz)
+        row["status"] = status(clock.status)
+        out.append(row)
+    return out
+
+
 class SubjectOutput(serializers.Serializer):
     first_name = serializers.CharField()
     last_name = serializers.CharField()
@@ -206,6 +266,11 @@ class SubjectOutput(serializers.Serializer):
     country_of_citizenship = serializers.CharField()
     a_number = serializers.CharField()
     apprehended_at = serializers.DateTimeField()
+
+
+# The attribute where the API's case reads put a case's clocks as a plain list
+# (cases/api/base.scoped_cases); a case read otherwise answers its prefetched or fresh clocks.
+CLOCK_LIST = "sla_clock_list"
 
 
 class CaseOutput(serializers.ModelSerializer):
@@ -256,8 +321,11 @@ class CaseOutput(serializers.ModelSerializer):
         return local_isoformat(case.subject.apprehended_at, case.sector.timezone)
 
     def get_sla_clocks(self, case) -> list[dict]:
-        clocks = sorted(case.clocks.all(), key=lambda c: (c.started_at, c.id))
-        return ClockOutput(clocks, many=True).data
+        clocks = getattr(case, CLOCK_LIST, None)
+        if clocks is None:
+            clocks = case.clocks.all()
+        clocks = sorted(clocks, key=lambda c: (c.started_at, c.id))
+        return clock_output(clocks)
 
     def get_allowed_transitions(self, case) -> list[str]:
         from .services import allowed_transitions

@@ -24,7 +24,15 @@ from ..serializers import (
     TransferInput,
     UnitOutput,
 )
-from .base import case_response, client_ip, require_case_role, visible_case
+from .base import (
+    attach_units,
+    case_answer,
+    case_response,
+    client_ip,
+    require_case_role,
+    scoped_cases,
+    visible_case,
+)
 from .filters import CaseFilter, UnitFilter
 from .idempotency import idempotent
 from .pagination import NEAREST_DUE, NEWEST_FIRST, KeysetPagination
@@ -55,7 +63,7 @@ class CaseListCreate(generics.GenericAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Case.objects.none()
         require_case_role(self.request.user)
-        return selectors.cases_visible_to(self.request.user)
+        return scoped_cases(self.request.user)
 
     def keyset_order(self) -> str:
         wanted = self.request.query_params.get("ordering")
@@ -80,6 +88,7 @@ class CaseListCreate(generics.GenericAPIView):
             raise InvalidInput({"ordering": [f"Choose {NEAREST_DUE} or {NEWEST_FIRST}."]})
         qs = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(qs)
+        attach_units(page)
         data = CaseOutput(page, many=True, context={"request": request}).data
         return self.get_paginated_response(data)
 
@@ -130,7 +139,7 @@ class CaseDetail(APIView):
         services.record_read(
             user=request.user, case=case, what=ReadAccess.What.DETAIL, ip=client_ip(request)
         )
-        return case_response(request, case)
+        return case_answer(request, case)
 
     @extend_schema(request=CaseUpdateInput, responses=CaseOutput)
     def patch(self, request, pk: int):
