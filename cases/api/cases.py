@@ -30,6 +30,7 @@ from .base import (
     case_response,
     client_ip,
     require_case_role,
+    require_visible,
     scoped_cases,
     visible_case,
 )
@@ -180,7 +181,7 @@ class TransitionView(APIView):
 
     @idempotent
     def post(self, request, pk: int):
-        case = visible_case(request, pk)
+        case = require_visible(request, pk)
         data = self.input_class(data=request.data)
         data.is_valid(raise_exception=True)
         case = self.perform(case, request.user, data.validated_data)
