@@ -21,11 +21,14 @@ import statistics
 import time
 from datetime import UTC, datetime
 
+import psycopg
+
 from bench.common import (
     database_name,
     database_url,
     migrate,
     print_machine,
+    raw_connect,
     recreate_database,
     setup_django,
     with_database,
@@ -162,7 +165,9 @@ def main() -> None:
         station = Unit.objects.get(code="EPT-EPS")
         now = datetime.now(UTC)
         t0 = time.perf_counter()
-        with connection.cursor() as cur:
+        # One script of several statements: psycopg's client-side binding sends it as one
+        # simple query (the project's connection binds server-side, one statement at a time).
+        with raw_connect(url, cursor_factory=psycopg.ClientCursor) as conn, conn.cursor() as cur:
             cur.execute(
                 LOAD_SQL,
                 {
