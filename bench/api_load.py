@@ -302,8 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=60, help="seconds of load (0: none)")
     parser.add_argument("--wait", type=float, default=0.5, help="mean think time per user (s)")
     parser.add_argument("--port", type=int, default=18710)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=2, help="threads per worker")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     parser.add_argument(
         "--reuse-port",
         action=argparse.BooleanOptionalAction,
