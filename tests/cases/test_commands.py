@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from rest_framework.test import APIClient
 from simple_history.models import HistoricalChanges
 
 from cases.models import Case, EventLogEntry, Role, SlaPolicy, Unit, UnitKind, User
+from tests.ports import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -210,14 +210,7 @@ def test_seed_demo_requires_a_password():
 
 def _free_port() -> int:
     """A free port of the range this suite may use (18600-18699)."""
-    for port in range(18650, 18700):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 18650-18699")
+    return free_port(range(18650, 18700), "the serve test in 18650-18699")
 
 
 def _get(url: str) -> int:

@@ -13,18 +13,13 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from tests.ports import free_port as ports_free_port
+
 REDIS_PORTS = range(16390, 16400)
 
 
 def free_port(ports=REDIS_PORTS) -> int:
-    for port in ports:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port for a private redis-server")
+    return ports_free_port(ports, "a private redis-server")
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.2) -> bool:

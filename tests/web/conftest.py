@@ -4,7 +4,6 @@ the embedded server in a subprocess and Debian's Chromium."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+
+from tests.ports import free_port
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -50,14 +51,7 @@ def browser_context_args(browser_context_args):
 
 def _free_port() -> int:
     low, high = (int(p) for p in os.environ.get("CAS_BROWSER_PORTS", "18500-18599").split("-"))
-    for port in range(low, high + 1):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port for the test server")
+    return free_port(range(low, high + 1), "the test server")
 
 
 @pytest.fixture(scope="session")
