@@ -18,7 +18,6 @@ import time
 from collections import defaultdict
 
 from bench.common import database_url, print_machine
-from bench.seed import seed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,15 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     url = database_url(args.db)
     from bench import transitions as tx
 
-    result = seed(
-        url=url,
-        n=args.n,
-        open_cases=args.n,
-        fresh=True,
-        settings_module="bench.settings",
-        plan_options={"open_states": (("booked", 1.0),), "designate_open_uac": True},
-    )
-    work = tx.load_workload(result["first_case"], args.n)
+    work = tx.seed_workload(url, args.n)
 
     import django.db.transaction as db_transaction
 

@@ -75,6 +75,19 @@ def load_workload(first_case: int, count: int) -> list[tuple]:
     return rows
 
 
+def seed_workload(url: str, count: int) -> list[tuple]:
+    """A fresh database with ``count`` booked cases (UACs designated), and their workload."""
+    result = seed(
+        url=url,
+        n=count,
+        open_cases=count,
+        fresh=True,
+        settings_module="bench.settings",
+        plan_options={"open_states": (("booked", 1.0),), "designate_open_uac": True},
+    )
+    return load_workload(result["first_case"], count)
+
+
 # --- (c) the floor ------------------------------------------------------------------------
 
 EVENT_SQL = (
@@ -238,15 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"transitions: {n:,} cases x 3 transitions, one client, database {url.rsplit('/', 1)[-1]}"
     )
-    result = seed(
-        url=url,
-        n=n + SAMPLE,
-        open_cases=n + SAMPLE,
-        fresh=True,
-        settings_module="bench.settings",
-        plan_options={"open_states": (("booked", 1.0),), "designate_open_uac": True},
-    )
-    everything = load_workload(result["first_case"], n + SAMPLE)
+    everything = seed_workload(url, n + SAMPLE)
     sample, work = everything[:SAMPLE], everything[SAMPLE:]
     transitions = 3 * len(work)
     figures: dict[str, float] = {}
