@@ -161,21 +161,18 @@ def _require_state(case: Case, states: tuple[str, ...], action: str) -> None:
 
 
 def _apply(case: Case, method_name: str, **kwargs) -> str:
-    """Run the django-fsm transition and save; turn the library's errors into ours."""
+    """Run the django-fsm transition and save; turn the library's errors into ours. ``case``
+    comes from ``_lock_case``, which records what it read."""
     from_state = case.state
     try:
         getattr(case, method_name)(**kwargs)
         # Only the columns changed since the case was locked (by the service or by the
         # transition), and ``updated_at``, which auto_now sets only when listed: the UPDATE
         # stays small, and the state filter of ConcurrentTransitionMixin still guards it.
-        before = getattr(case, "_as_locked", None)
-        if before is None:
-            case.save()
-        else:
-            now = _field_values(case)
-            changed = [name for name, value in now.items() if before[name] != value]
-            case.save(update_fields=[*changed, "updated_at"])
-            case._as_locked = now
+        now = _field_values(case)
+        changed = [name for name, value in now.items() if case._as_locked[name] != value]
+        case.save(update_fields=[*changed, "updated_at"])
+        case._as_locked = now
     except TransitionNotAllowed as exc:
         raise InvalidTransition(f"Cannot {method_name} a case that is {from_state}.") from exc
     except ConcurrentTransition as exc:
