@@ -29,8 +29,10 @@ def require_role(user, roles: set[str], action: str) -> None:
 
 # The units a case answer shows. They are read in one query on the small unit table and set
 # on the cases, not joined: five unit joins on top of the subject and the event (eight
-# relations) made PostgreSQL spend 3-4 ms planning every case read that then ran in well
-# under one (EXPLAIN ANALYZE on the benchmark's million cases; the unit query plans in 0.03).
+# relations) made PostgreSQL spend 3-4 ms planning a case read that then ran in well under
+# one (EXPLAIN ANALYZE on the benchmark's million cases; the unit query plans in 0.03). With
+# prepared statements (decision 073) that is paid once per connection, without them on
+# every read.
 CASE_UNITS = ("station", "sector", "routed_to", "custody_unit", "designated_provider")
 
 
@@ -83,14 +85,13 @@ def visible_case(request, pk: int) -> Case:
     return case
 
 
-def require_visible(request, pk: int) -> int:
+def require_visible(request, pk: int) -> None:
     """``visible_case`` for a write: the same 403 and 404, decided by one scoped ``EXISTS``
     instead of reading the case, its clocks and its units that the service reads again under
     its lock (and the answer once more after the change)."""
     require_case_role(request.user)
     if not selectors.cases_visible_to(request.user).filter(pk=pk).exists():
         raise OutOfScope("No such case.")
-    return pk
 
 
 def case_answer(request, case: Case, status_code: int = 200) -> Response:

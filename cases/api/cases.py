@@ -181,13 +181,14 @@ class TransitionView(APIView):
 
     @idempotent
     def post(self, request, pk: int):
-        case = require_visible(request, pk)
+        require_visible(request, pk)
         data = self.input_class(data=request.data)
         data.is_valid(raise_exception=True)
-        case = self.perform(case, request.user, data.validated_data)
+        case = self.perform(pk, request.user, data.validated_data)
         return case_response(request, case)
 
-    def perform(self, case, user, v):
+    def perform(self, case: int, user, v):
+        """Call the service on the case's id; the service locks and reads it."""
         raise NotImplementedError
 
 
