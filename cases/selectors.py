@@ -8,7 +8,7 @@ ORR intake and partner systems see no case directly (ORR only through its placem
 from __future__ import annotations
 
 from django.db.models import Case as When_
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from .models import Case, CaseState, ClockStatus, Role, SlaClock, Unit, UnitKind, User
@@ -81,8 +81,7 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
             "sector",
             "event",
         )
-        # The clocks with their policies in one query, not one for each.
-        .prefetch_related(Prefetch("clocks", queryset=SlaClock.objects.select_related("policy")))
+        .prefetch_related("clocks__policy")
     )
 
 
